@@ -1,0 +1,183 @@
+import type { AccessTokenRecord, CodeRecord, ConsumeCodeResult, RefreshTokenRecord, RotateResult, Store } from './types.js';
+
+/** Options for {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** How often expired entries are swept, in milliseconds. Default 30 000. The timer never keeps the process alive. */
+  sweepIntervalMs?: number;
+  /** Clock in seconds since the epoch (tests). */
+  now?: () => number;
+}
+
+interface Family {
+  revokedAt?: number;
+  expiresAt: number;
+  accessTokens: Map<string, number>;
+  refreshHashes: Set<string>;
+}
+
+interface CodeEntry {
+  record: CodeRecord;
+  consumed: boolean;
+}
+
+const seconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * The default {@link Store}: process memory. Atomic because JavaScript runs each operation to completion
+ * without awaiting in between. Right for one process; use `@tollgate/redis` or `@tollgate/postgres` when
+ * several processes or serverless instances serve the same issuer.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): Store & { sweep(): void; size(): number } {
+  const now = options.now ?? seconds;
+  const codes = new Map<string, CodeEntry>();
+  const refresh = new Map<string, RefreshTokenRecord>();
+  const families = new Map<string, Family>();
+  const revokedJtis = new Map<string, number>();
+  const accessTokens = new Map<string, AccessTokenRecord>();
+  const counters = new Map<string, { count: number; expiresAt: number }>();
+
+  const family = (id: string, expiresAt: number): Family => {
+    let entry = families.get(id);
+    if (!entry) {
+      entry = { expiresAt, accessTokens: new Map(), refreshHashes: new Set() };
+      families.set(id, entry);
+    } else if (expiresAt > entry.expiresAt) {
+      entry.expiresAt = expiresAt;
+    }
+    return entry;
+  };
+
+  const liveCounter = (key: string): { count: number; expiresAt: number } | undefined => {
+    const entry = counters.get(key);
+    if (entry && entry.expiresAt <= now()) {
+      counters.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+
+  const sweep = (): void => {
+    const t = now();
+    for (const [key, entry] of codes) if (entry.record.expiresAt <= t) codes.delete(key);
+    for (const [key, record] of refresh) if (record.expiresAt <= t || record.familyExpiresAt <= t) refresh.delete(key);
+    for (const [key, entry] of families) {
+      for (const [jti, exp] of entry.accessTokens) if (exp <= t) entry.accessTokens.delete(jti);
+      for (const hash of entry.refreshHashes) if (!refresh.has(hash)) entry.refreshHashes.delete(hash);
+      if (entry.expiresAt <= t) families.delete(key);
+    }
+    for (const [key, exp] of revokedJtis) if (exp <= t) revokedJtis.delete(key);
+    for (const [key, record] of accessTokens) if (record.expiresAt <= t) accessTokens.delete(key);
+    for (const [key, entry] of counters) if (entry.expiresAt <= t) counters.delete(key);
+  };
+
+  const timer = setInterval(sweep, options.sweepIntervalMs ?? 30_000);
+  timer.unref();
+
+  const revokeFamilyNow = (id: string, expiresAt: number): void => {
+    const entry = family(id, expiresAt);
+    entry.revokedAt ??= now();
+    for (const [jti, exp] of entry.accessTokens) revokedJtis.set(jti, Math.max(exp, revokedJtis.get(jti) ?? 0));
+    for (const hash of entry.refreshHashes) refresh.delete(hash);
+    entry.refreshHashes.clear();
+  };
+
+  return {
+    async saveCode(record) {
+      codes.set(record.hash, { record: { ...record }, consumed: false });
+    },
+    async consumeCode(hash): Promise<ConsumeCodeResult> {
+      const entry = codes.get(hash);
+      if (!entry || entry.record.expiresAt <= now()) return { status: 'missing' };
+      if (entry.consumed) return { status: 'reused', record: { ...entry.record } };
+      entry.consumed = true;
+      return { status: 'ok', record: { ...entry.record } };
+    },
+    async saveRefreshToken(record) {
+      const entry = family(record.familyId, record.familyExpiresAt);
+      if (entry.revokedAt !== undefined) return;
+      refresh.set(record.hash, { ...record });
+      entry.refreshHashes.add(record.hash);
+    },
+    async rotateRefreshToken(familyId, oldHash, next, rotateOptions = {}): Promise<RotateResult> {
+      const t = rotateOptions.now ?? now();
+      const entry = families.get(familyId);
+      const old = refresh.get(oldHash);
+      if (!entry || entry.revokedAt !== undefined || !old || old.familyId !== familyId) return { status: 'invalid' };
+      if (old.expiresAt <= t || old.familyExpiresAt <= t) return { status: 'invalid' };
+      if (old.spentAt !== undefined) {
+        const grace = rotateOptions.graceSeconds ?? 0;
+        if (grace > 0 && t - old.spentAt < grace) {
+          refresh.set(next.hash, { ...next });
+          entry.refreshHashes.add(next.hash);
+          return { status: 'ok', previous: { ...old } };
+        }
+        revokeFamilyNow(familyId, old.familyExpiresAt);
+        return { status: 'reused', previous: { ...old } };
+      }
+      old.spentAt = t;
+      refresh.set(next.hash, { ...next });
+      entry.refreshHashes.add(next.hash);
+      return { status: 'ok', previous: { ...old, spentAt: undefined } };
+    },
+    async findRefreshToken(familyId, hash) {
+      const record = refresh.get(hash);
+      if (!record || record.familyId !== familyId || record.expiresAt <= now() || record.familyExpiresAt <= now()) return undefined;
+      if (families.get(familyId)?.revokedAt !== undefined) return undefined;
+      return { ...record };
+    },
+    async addFamilyAccessToken(familyId, jti, expiresAt) {
+      const entry = family(familyId, expiresAt);
+      if (entry.revokedAt !== undefined) {
+        revokedJtis.set(jti, expiresAt);
+        return;
+      }
+      entry.accessTokens.set(jti, expiresAt);
+    },
+    async revokeFamily(familyId, expiresAt) {
+      revokeFamilyNow(familyId, expiresAt);
+    },
+    async isFamilyRevoked(familyId) {
+      return families.get(familyId)?.revokedAt !== undefined;
+    },
+    async revokeAccessToken(jti, expiresAt) {
+      if (expiresAt <= now()) return;
+      revokedJtis.set(jti, Math.max(expiresAt, revokedJtis.get(jti) ?? 0));
+    },
+    async isAccessTokenRevoked(jti) {
+      const exp = revokedJtis.get(jti);
+      return exp !== undefined && exp > now();
+    },
+    async saveAccessToken(record) {
+      accessTokens.set(record.hash, { ...record });
+    },
+    async findAccessToken(hash) {
+      const record = accessTokens.get(hash);
+      if (!record || record.expiresAt <= now()) return undefined;
+      return { ...record };
+    },
+    async increment(key, windowSeconds) {
+      const entry = liveCounter(key);
+      if (entry) {
+        entry.count += 1;
+        return entry.count;
+      }
+      counters.set(key, { count: 1, expiresAt: now() + windowSeconds });
+      return 1;
+    },
+    async getCounter(key) {
+      return liveCounter(key)?.count ?? 0;
+    },
+    async resetCounter(key) {
+      counters.delete(key);
+    },
+    async close() {
+      clearInterval(timer);
+    },
+    sweep,
+    size() {
+      let familyAccess = 0;
+      for (const entry of families.values()) familyAccess += entry.accessTokens.size;
+      return codes.size + refresh.size + families.size + familyAccess + revokedJtis.size + accessTokens.size + counters.size;
+    },
+  };
+}
