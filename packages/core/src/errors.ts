@@ -20,9 +20,7 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required'
-  | 'method_not_allowed'
-  | 'not_found';
+  | 'interaction_required';
 
 const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -41,8 +39,6 @@ const DEFAULT_STATUS: Record<OAuthErrorCode, number> = {
   login_required: 400,
   consent_required: 400,
   interaction_required: 400,
-  method_not_allowed: 405,
-  not_found: 404,
 };
 
 /** Options for {@link OAuthError}. */

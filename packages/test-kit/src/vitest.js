@@ -1,11 +1,13 @@
-import type { ViteUserConfig } from 'vitest/config';
+// Plain JavaScript: vitest loads its config through Node, which cannot import TypeScript here.
+const conditions = ['@tollgate/source', 'node', 'import', 'default'];
 
 /**
  * Vitest config that resolves `@tollgate/*` workspace packages to their TypeScript sources
  * (the `@tollgate/source` export condition), so tests never run against a stale `dist`.
+ * @param {import('vitest/config').ViteUserConfig} [config]
+ * @returns {import('vitest/config').ViteUserConfig}
  */
-export function sourceConditions(config: ViteUserConfig = {}): ViteUserConfig {
-  const conditions = ['@tollgate/source', 'node', 'import', 'default'];
+export function sourceConditions(config = {}) {
   return {
     ...config,
     resolve: { ...config.resolve, conditions },
