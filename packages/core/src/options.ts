@@ -1,3 +1,4 @@
+import type { AuthorizeOptions } from './endpoints/authorize.js';
 import { normalizeClient, type Client, type ClientConfig } from './clients.js';
 import type { ClientDirectory } from './client-auth/authenticate.js';
 import { consoleLogger, type TollgateEventListeners, type TollgateLogger } from './events.js';
@@ -72,6 +73,8 @@ export interface AuthServerOptions {
   };
   /** Endpoint paths. */
   paths?: Partial<EndpointPaths>;
+  /** The authorization endpoint: sign-in, consent, redirects (RFC 6749 §4.1). */
+  authorize?: AuthorizeOptions;
   /** Largest accepted request body in bytes. Default 64 KiB. */
   bodyLimit?: number;
   logger?: TollgateLogger;

@@ -14,10 +14,13 @@ import type { Store } from './store/types.js';
 import type { EndpointHandler, ServerContext } from './endpoints/context.js';
 import { buildMetadata, jwksEndpoint, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.js';
 import { tokenEndpoint } from './endpoints/token.js';
+import { authorizeEndpoint, resolveAuthorizeOptions } from './endpoints/authorize.js';
+import { revocationEndpoint } from './endpoints/revocation.js';
+import { introspectionEndpoint } from './endpoints/introspection.js';
 import { storeAuthorizationCode, type AuthorizationCodeInput } from './codes.js';
 
 /** The endpoints a server answers. */
-export type EndpointName = 'token' | 'metadata' | 'jwks';
+export type EndpointName = 'token' | 'authorize' | 'revocation' | 'introspection' | 'metadata' | 'jwks';
 
 /** A request handler on Tollgate's framework-free request/response shape. */
 export type Handler = (request: TollgateRequest) => Promise<TollgateResponse>;
@@ -88,8 +91,14 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
   };
   context = ctx;
 
-  const metadataExtensions: ((metadata: Record<string, unknown>) => void)[] = [];
-  const metadata = (): AuthorizationServerMetadata => buildMetadata(ctx, metadataExtensions);
+  const metadata = (): AuthorizationServerMetadata => buildMetadata(ctx);
+
+  const usesCodes = resolved.grantTypes.includes('authorization_code');
+  const authorizeSettings = resolveAuthorizeOptions(options.authorize, (message) => usesCodes && resolved.logger.warn(message));
+  const { authorize } = options;
+  if (usesCodes && !authorize?.resolveUser && authorize?.signInUrl === undefined && !authorize?.authenticateUser && !resolved.password) {
+    throw new TypeError('createAuthServer: options.authorize needs resolveUser, signInUrl or authenticateUser (or options.password) to sign users in for authorization_code');
+  }
 
   const wrap = (name: EndpointName, handler: EndpointHandler): Handler => async (request) => {
     try {
@@ -100,6 +109,9 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
   };
   const endpoints: Record<EndpointName, Handler> = {
     token: wrap('token', tokenEndpoint),
+    authorize: wrap('authorize', authorizeEndpoint(authorizeSettings)),
+    revocation: wrap('revocation', revocationEndpoint),
+    introspection: wrap('introspection', introspectionEndpoint),
     metadata: wrap('metadata', metadataEndpoint(metadata)),
     jwks: wrap('jwks', jwksEndpoint),
   };

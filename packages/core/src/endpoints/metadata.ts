@@ -11,21 +11,27 @@ export type AuthorizationServerMetadata = Record<string, unknown> & {
   grant_types_supported: string[];
 };
 
-/** Build the RFC 8414 §2 metadata from the configuration. Endpoints added later register their own fields. */
-export function buildMetadata(context: ServerContext, extensions: readonly ((metadata: Record<string, unknown>) => void)[]): AuthorizationServerMetadata {
-  const methods = new Set<string>(['client_secret_basic', 'client_secret_post', 'none']);
+/** Build the RFC 8414 §2 metadata from the configuration. */
+export function buildMetadata(context: ServerContext): AuthorizationServerMetadata {
+  const methods = ['client_secret_basic', 'client_secret_post', 'none'];
   const metadata: AuthorizationServerMetadata = {
     issuer: context.issuer,
+    authorization_endpoint: context.url(context.paths.authorize),
     token_endpoint: context.url(context.paths.token),
     jwks_uri: context.url(context.paths.jwks),
     grant_types_supported: [...context.grants.keys()],
-    token_endpoint_auth_methods_supported: [...methods],
+    token_endpoint_auth_methods_supported: methods,
     response_types_supported: ['code'],
+    response_modes_supported: ['query'],
     code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    revocation_endpoint: context.url(context.paths.revocation),
+    revocation_endpoint_auth_methods_supported: methods,
+    introspection_endpoint: context.url(context.paths.introspection),
+    introspection_endpoint_auth_methods_supported: methods,
   };
   if (context.scopes.names.length > 0) metadata.scopes_supported = [...context.scopes.names];
   if (context.accessTokenFormat === 'jwt') metadata.access_token_signing_alg_values_supported = [...new Set(context.keys.all().map((key) => key.alg))].filter((alg) => SIGNING_ALGORITHMS.includes(alg));
-  for (const extend of extensions) extend(metadata);
   return metadata;
 }
 

@@ -2,6 +2,7 @@ import type { Client } from '../clients.js';
 import { OAuthError } from '../errors.js';
 import type { Params } from '../http/form.js';
 import type { TollgateRequest } from '../http/types.js';
+import { createLockout, type LockoutOptions } from '../lockout.js';
 import type { GrantHandler } from './types.js';
 
 /** What the app's `authenticateUser` hook receives for the password grant. */
@@ -36,7 +37,7 @@ export interface PasswordGrantOptions {
   /** Parameters that must be present, in the query or the body; missing ones are `invalid_request`. */
   requiredParameters?: readonly { name: string; in: 'query' | 'body' }[];
   /** Lock a username after `maxAttempts` failures within `windowSeconds`. Default 5 in 900 s. `false` disables. */
-  lockout?: { maxAttempts?: number; windowSeconds?: number } | false;
+  lockout?: LockoutOptions | false;
 }
 
 /** Hooks the password grant reports through. */
@@ -54,9 +55,9 @@ export function passwordGrant(options: PasswordGrantOptions, hooks: PasswordGran
   const usernameParameter = options.usernameParameter ?? 'username';
   const passwordParameter = options.passwordParameter ?? 'password';
   const required = options.requiredParameters ?? [];
-  const lockout = options.lockout === false ? undefined : { maxAttempts: options.lockout?.maxAttempts ?? 5, windowSeconds: options.lockout?.windowSeconds ?? 900 };
   return async (context) => {
-    const { params, query, client, store } = context;
+    const lockout = createLockout(context.store, options.lockout);
+    const { params, query, client } = context;
     for (const parameter of required) {
       const source = parameter.in === 'query' ? query : params;
       if (source.get(parameter.name) === undefined) throw new OAuthError('invalid_request', `${parameter.name} is required`);
@@ -67,18 +68,17 @@ export function passwordGrant(options: PasswordGrantOptions, hooks: PasswordGran
     if (password === undefined) throw new OAuthError('invalid_request', `${passwordParameter} is required`);
     const scope = context.checkScope(params.get('scope'));
 
-    const lockKey = `password-failures:${username.normalize('NFC').toLowerCase()}`;
-    if (lockout && (await store.getCounter(lockKey)) >= lockout.maxAttempts) {
+    if (await lockout.isLocked(username)) {
       hooks.onLocked({ clientId: client.id, username });
       throw new OAuthError('invalid_grant', GENERIC, { detail: 'username locked' });
     }
     const user = await options.authenticateUser({ username, password, client, params, query, request: context.request });
     if (!user) {
-      if (lockout) await store.increment(lockKey, lockout.windowSeconds);
+      await lockout.failed(username);
       throw new OAuthError('invalid_grant', GENERIC);
     }
     if (typeof user.subject !== 'string' || user.subject.length === 0) throw new Error('authenticateUser must return a non-empty subject');
-    if (lockout) await store.resetCounter(lockKey);
+    await lockout.succeeded(username);
     return {
       subject: user.subject,
       scope,

@@ -53,24 +53,24 @@ export function bodyLength(body: string | Uint8Array | undefined): number {
  * bracketed-as-special keys (they stay ordinary names).
  */
 export function readFormBody(request: TollgateRequest, limit: number): Map<string, string> {
+  return parseParams(readFormText(request, limit), 'body');
+}
+
+/** The text of a form body, after the content-type, size and UTF-8 checks. */
+export function readFormText(request: TollgateRequest, limit: number): string {
   const contentType = getHeader(request.headers, 'content-type');
   if (!isFormContentType(contentType)) {
     throw new OAuthError('invalid_request', 'content type must be application/x-www-form-urlencoded');
   }
   const { body } = request;
   if (bodyLength(body) > limit) throw bodyTooLarge();
-  if (body === undefined) return new Map();
-  let text: string;
-  if (typeof body === 'string') {
-    text = body;
-  } else {
-    try {
-      text = decoder.decode(body);
-    } catch {
-      throw new OAuthError('invalid_request', 'body is not valid UTF-8');
-    }
+  if (body === undefined) return '';
+  if (typeof body === 'string') return body;
+  try {
+    return decoder.decode(body);
+  } catch {
+    throw new OAuthError('invalid_request', 'body is not valid UTF-8');
   }
-  return parseParams(text, 'body');
 }
 
 /** 413 with an RFC 6749 §5.2-shaped body. */

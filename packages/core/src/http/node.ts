@@ -60,6 +60,7 @@ export function fromNodeRequest(request: IncomingMessage, body: Uint8Array | str
 export function writeNodeResponse(response: ServerResponse, result: TollgateResponse, method?: string): void {
   response.statusCode = result.status;
   for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
+  if (result.cookies?.length) response.setHeader('Set-Cookie', result.cookies);
   response.setHeader('Content-Length', Buffer.byteLength(result.body));
   response.end(method?.toUpperCase() === 'HEAD' ? undefined : result.body);
 }

@@ -19,6 +19,8 @@ export interface TollgateResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** `Set-Cookie` values, one per cookie (kept apart because they cannot be joined into one header). */
+  cookies?: string[];
 }
 
 /** Read one header case-insensitively; repeated Node headers are joined with `, ` and so never match a single value. */

@@ -41,7 +41,9 @@ export async function fromWebRequest(request: Request, limit: number): Promise<T
 
 /** Convert a {@link TollgateResponse} into a Fetch `Response`. */
 export function toWebResponse(result: TollgateResponse, method = 'GET'): Response {
-  return new Response(method.toUpperCase() === 'HEAD' || result.status === 204 || result.status === 304 ? null : result.body, { status: result.status, headers: result.headers });
+  const headers = new Headers(result.headers);
+  for (const cookie of result.cookies ?? []) headers.append('Set-Cookie', cookie);
+  return new Response(method.toUpperCase() === 'HEAD' || result.status === 204 || result.status === 304 ? null : result.body, { status: result.status, headers });
 }
 
 /**
