@@ -33,6 +33,8 @@ export interface AuthServer {
   readonly keys: KeySet;
   /** Shared state. */
   readonly store: Store;
+  /** The default `aud` of access tokens; `protect(server)` accepts these audiences. */
+  readonly audience: readonly string[];
   /** The path of every endpoint. */
   readonly paths: Readonly<EndpointPaths>;
   /** One handler per endpoint; each answers errors itself and never throws. */
@@ -122,6 +124,7 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
     issuer: resolved.issuer,
     keys: resolved.keys,
     store: resolved.store,
+    audience: resolved.audience,
     paths: resolved.paths,
     bodyLimit: resolved.bodyLimit,
     endpoints,

@@ -83,12 +83,52 @@ export interface HandlesRequests {
  */
 export function toNodeListener(server: HandlesRequests): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
-    readNodeBody(request, server.bodyLimit)
-      .then((body) => server.handle(fromNodeRequest(request, body)), bodyErrorResponse)
+    nodeToTollgateRequest(request, server.bodyLimit)
+      .then((tollgateRequest) => server.handle(tollgateRequest), bodyErrorResponse)
       .then((result) => writeNodeResponse(response, result, request.method))
       .catch(() => {
         if (!response.headersSent) writeNodeResponse(response, errorResponse(new OAuthError('server_error', 'the server encountered an unexpected condition')));
         else response.destroy();
       });
   };
+}
+
+function appendParsed(form: URLSearchParams, key: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) appendParsed(form, key, item);
+  } else if (typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const [name, inner] of Object.entries(value as Record<string, unknown>)) appendParsed(form, `${key}[${name}]`, inner);
+  } else {
+    form.append(key, String(value));
+  }
+}
+
+/**
+ * Recover a raw body from one a framework's body parser already consumed (`express.urlencoded()`,
+ * `express.text()`, `express.raw()`). Parsed objects are turned back into a form: arrays become repeated
+ * parameters and nested objects bracketed names, so repeats are still refused and `a[b]` is still just a name.
+ */
+export function bodyFromParsed(parsed: unknown): string | Uint8Array | undefined {
+  if (parsed === undefined || parsed === null) return undefined;
+  if (typeof parsed === 'string' || parsed instanceof Uint8Array) return parsed;
+  if (typeof parsed !== 'object') return String(parsed);
+  const form = new URLSearchParams();
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) appendParsed(form, key, value);
+  return form.toString();
+}
+
+/** Whether another middleware has already read this request's body stream. */
+export function bodyAlreadyRead(request: IncomingMessage): boolean {
+  return request.readableEnded || (request.complete && !request.readable);
+}
+
+/**
+ * Read a Node request into a {@link TollgateRequest}: the raw stream when it is unread, otherwise what a
+ * body parser left in `parsed`. Shared by the Express and Fastify adapters.
+ */
+export async function nodeToTollgateRequest(request: IncomingMessage, limit: number, parsed?: unknown, url?: string): Promise<TollgateRequest> {
+  const method = (request.method ?? 'GET').toUpperCase();
+  const body = method === 'GET' || method === 'HEAD' ? undefined : bodyAlreadyRead(request) ? bodyFromParsed(parsed) : await readNodeBody(request, limit);
+  return fromNodeRequest(request, body, url);
 }

@@ -22,6 +22,9 @@ interface CodeEntry {
 
 const seconds = (): number => Math.floor(Date.now() / 1000);
 
+/** Deep copy, so neither the caller's later changes nor a reader's reach a stored record (nested `claims` included). */
+const copy = <T>(value: T): T => structuredClone(value);
+
 /**
  * The default {@link Store}: process memory. Atomic because JavaScript runs each operation to completion
  * without awaiting in between. Right for one process; use `@tollgate/redis` or `@tollgate/postgres` when
@@ -83,19 +86,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { sweep()
 
   return {
     async saveCode(record) {
-      codes.set(record.hash, { record: { ...record }, consumed: false });
+      codes.set(record.hash, { record: copy(record), consumed: false });
     },
     async consumeCode(hash): Promise<ConsumeCodeResult> {
       const entry = codes.get(hash);
       if (!entry || entry.record.expiresAt <= now()) return { status: 'missing' };
-      if (entry.consumed) return { status: 'reused', record: { ...entry.record } };
+      if (entry.consumed) return { status: 'reused', record: copy(entry.record) };
       entry.consumed = true;
-      return { status: 'ok', record: { ...entry.record } };
+      return { status: 'ok', record: copy(entry.record) };
     },
     async saveRefreshToken(record) {
       const entry = family(record.familyId, record.familyExpiresAt);
       if (entry.revokedAt !== undefined) return;
-      refresh.set(record.hash, { ...record });
+      refresh.set(record.hash, copy(record));
       entry.refreshHashes.add(record.hash);
     },
     async rotateRefreshToken(familyId, oldHash, next, rotateOptions = {}): Promise<RotateResult> {
@@ -107,23 +110,23 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { sweep()
       if (old.spentAt !== undefined) {
         const grace = rotateOptions.graceSeconds ?? 0;
         if (grace > 0 && t - old.spentAt < grace) {
-          refresh.set(next.hash, { ...next });
+          refresh.set(next.hash, copy(next));
           entry.refreshHashes.add(next.hash);
-          return { status: 'ok', previous: { ...old } };
+          return { status: 'ok', previous: copy(old) };
         }
         revokeFamilyNow(familyId, old.familyExpiresAt);
-        return { status: 'reused', previous: { ...old } };
+        return { status: 'reused', previous: copy(old) };
       }
       old.spentAt = t;
-      refresh.set(next.hash, { ...next });
+      refresh.set(next.hash, copy(next));
       entry.refreshHashes.add(next.hash);
-      return { status: 'ok', previous: { ...old, spentAt: undefined } };
+      return { status: 'ok', previous: { ...copy(old), spentAt: undefined } };
     },
     async findRefreshToken(familyId, hash) {
       const record = refresh.get(hash);
       if (!record || record.familyId !== familyId || record.expiresAt <= now() || record.familyExpiresAt <= now()) return undefined;
       if (families.get(familyId)?.revokedAt !== undefined) return undefined;
-      return { ...record };
+      return copy(record);
     },
     async addFamilyAccessToken(familyId, jti, expiresAt) {
       const entry = family(familyId, expiresAt);
@@ -148,12 +151,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { sweep()
       return exp !== undefined && exp > now();
     },
     async saveAccessToken(record) {
-      accessTokens.set(record.hash, { ...record });
+      accessTokens.set(record.hash, copy(record));
     },
     async findAccessToken(hash) {
       const record = accessTokens.get(hash);
       if (!record || record.expiresAt <= now()) return undefined;
-      return { ...record };
+      return copy(record);
     },
     async increment(key, windowSeconds) {
       const entry = liveCounter(key);

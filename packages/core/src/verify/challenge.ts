@@ -1,4 +1,4 @@
-import { OAuthError } from '../errors.js';
+import type { OAuthError } from '../errors.js';
 import { NO_STORE } from '../http/response.js';
 import type { TollgateResponse } from '../http/types.js';
 

@@ -32,6 +32,8 @@ export interface RemoteJwks {
    * Throws `temporarily_unavailable` (503) while no key set could ever be fetched.
    */
   resolve(kid: string | undefined, alg: SigningAlgorithm): Promise<KeyEntry | undefined>;
+  /** Refetch a set older than `maxAgeMs` (cooldown permitting); resolves at once when it is fresh. */
+  refreshIfStale(): Promise<void> | undefined;
   /** Keys currently cached. */
   keys(): readonly KeyEntry[];
 }
@@ -145,15 +147,14 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
   const refresh = async (): Promise<void> => {
     if (inflight === undefined) {
       attemptedAt = now();
-      inflight = load().finally(() => {
-        inflight = undefined;
-      });
+      // One fetch for every concurrent caller; only its initiator reports a failure.
+      inflight = load()
+        .catch((error: unknown) => options.onError?.(error))
+        .finally(() => {
+          inflight = undefined;
+        });
     }
-    try {
-      await inflight;
-    } catch (error) {
-      options.onError?.(error);
-    }
+    await inflight;
   };
 
   const cooled = (): boolean => now() - attemptedAt >= options.cooldownMs;
@@ -176,6 +177,10 @@ export function createRemoteJwks(options: RemoteJwksOptions): RemoteJwks {
         key = select(kid, alg);
       }
       return key;
+    },
+    refreshIfStale() {
+      if (entries === undefined || now() - fetchedAt < options.maxAgeMs || !cooled()) return undefined;
+      return refresh();
     },
     keys: () => entries ?? [],
   };
