@@ -25,3 +25,8 @@ export { extractBearerToken, type BearerMethod, type BearerOptions, type BearerE
 export { bearerChallenge, challengeResponse, missingTokenResponse, type BearerChallenge, type BearerErrorCode, type ChallengeOptions } from './verify/challenge.js';
 export { createProtector, authenticate, type Protector, type ProtectOptions, type AuthenticateResult } from './verify/protect.js';
 export { protectedResourceMetadata, PROTECTED_RESOURCE_WELL_KNOWN, type ProtectedResourceMetadata, type ProtectedResourceMetadataOptions, type ProtectedResourceMetadataDocument } from './verify/resource-metadata.js';
+export type { UserinfoContext, UserinfoHook } from './endpoints/userinfo.js';
+export type { AuthorizeOptions, AuthorizeUser, AuthorizeHookContext } from './endpoints/authorize.js';
+export type { PageRenderers, SignInPageModel, ConsentPageModel, ErrorPageModel } from './interaction/pages.js';
+export { escapeHtml } from './interaction/pages.js';
+export type { LockoutOptions } from './lockout.js';

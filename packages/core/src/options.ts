@@ -1,4 +1,5 @@
 import type { AuthorizeOptions } from './endpoints/authorize.js';
+import type { UserinfoHook } from './endpoints/userinfo.js';
 import { normalizeClient, type Client, type ClientConfig } from './clients.js';
 import type { ClientDirectory } from './client-auth/authenticate.js';
 import { consoleLogger, type TollgateEventListeners, type TollgateLogger } from './events.js';
@@ -73,6 +74,8 @@ export interface AuthServerOptions {
   };
   /** Endpoint paths. */
   paths?: Partial<EndpointPaths>;
+  /** Enables the userinfo endpoint: the claims to answer for a user's access token (seed 002: `{ agentId, siteId, role }`). */
+  userinfo?: UserinfoHook;
   /** The authorization endpoint: sign-in, consent, redirects (RFC 6749 §4.1). */
   authorize?: AuthorizeOptions;
   /** Largest accepted request body in bytes. Default 64 KiB. */
@@ -102,6 +105,9 @@ export interface ResolvedOptions {
   logger: TollgateLogger;
   events: TollgateEventListeners;
   clients: ClientDirectory;
+  userinfo: UserinfoHook | undefined;
+  /** Every audience this server issues tokens for (the default and each static client's). */
+  audiences: readonly string[];
   /** Grant types some configuration enables, for metadata. */
   grantTypes: readonly string[];
 }
@@ -234,7 +240,7 @@ export function resolveOptions(options: AuthServerOptions, builtInGrants: Readon
     }
   });
   if (byApiKey.size > 0 && apiKeyHeader === undefined) throw new TypeError(`${PREFIX}clientAuthentication.apiKeyHeader is required when clients have apiKeys`);
-  for (const hook of ['findClient', 'findClientByApiKey'] as const) {
+  for (const hook of ['findClient', 'findClientByApiKey', 'userinfo'] as const) {
     if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${PREFIX}${hook} must be a function`);
   }
   const findClient = options.findClient;
@@ -280,6 +286,8 @@ export function resolveOptions(options: AuthServerOptions, builtInGrants: Readon
     logger,
     events: { ...options.events },
     clients,
+    userinfo: options.userinfo,
+    audiences: [...new Set([...audience, ...[...byId.values()].flatMap((client) => client.audience ?? [])])],
     grantTypes,
   };
   for (const name of knownGrants) {

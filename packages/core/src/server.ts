@@ -14,13 +14,15 @@ import type { Store } from './store/types.js';
 import type { EndpointHandler, ServerContext } from './endpoints/context.js';
 import { buildMetadata, jwksEndpoint, metadataEndpoint, type AuthorizationServerMetadata } from './endpoints/metadata.js';
 import { tokenEndpoint } from './endpoints/token.js';
+import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { createProtector } from './verify/protect.js';
 import { authorizeEndpoint, resolveAuthorizeOptions } from './endpoints/authorize.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { introspectionEndpoint } from './endpoints/introspection.js';
 import { storeAuthorizationCode, type AuthorizationCodeInput } from './codes.js';
 
 /** The endpoints a server answers. */
-export type EndpointName = 'token' | 'authorize' | 'revocation' | 'introspection' | 'metadata' | 'jwks';
+export type EndpointName = 'token' | 'authorize' | 'userinfo' | 'revocation' | 'introspection' | 'metadata' | 'jwks';
 
 /** A request handler on Tollgate's framework-free request/response shape. */
 export type Handler = (request: TollgateRequest) => Promise<TollgateResponse>;
@@ -35,10 +37,12 @@ export interface AuthServer {
   readonly store: Store;
   /** The default `aud` of access tokens; `protect(server)` accepts these audiences. */
   readonly audience: readonly string[];
-  /** The path of every endpoint. */
-  readonly paths: Readonly<EndpointPaths>;
-  /** One handler per endpoint; each answers errors itself and never throws. */
-  readonly endpoints: Readonly<Record<EndpointName, Handler>>;
+  /** The path of every enabled endpoint. */
+  readonly paths: Readonly<Partial<EndpointPaths>> & Readonly<Omit<EndpointPaths, 'userinfo'>>;
+  /** One handler per enabled endpoint; each answers errors itself and never throws. */
+  readonly endpoints: Readonly<Partial<Record<EndpointName, Handler>>> & Readonly<Record<Exclude<EndpointName, 'userinfo'>, Handler>>;
+  /** Every path the server answers (endpoint paths and aliases such as the OpenID discovery path). */
+  readonly routes: readonly string[];
   /** Which endpoint a path belongs to, if any. */
   route(pathname: string): EndpointName | undefined;
   /** Route a request by path; unknown paths answer 404. Never throws. */
@@ -109,7 +113,7 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
       return failureResponse(error, resolved.logger, `${name} endpoint`);
     }
   };
-  const endpoints: Record<EndpointName, Handler> = {
+  const endpoints: Partial<Record<EndpointName, Handler>> & Record<Exclude<EndpointName, 'userinfo'>, Handler> = {
     token: wrap('token', tokenEndpoint),
     authorize: wrap('authorize', authorizeEndpoint(authorizeSettings)),
     revocation: wrap('revocation', revocationEndpoint),
@@ -117,23 +121,34 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
     metadata: wrap('metadata', metadataEndpoint(metadata)),
     jwks: wrap('jwks', jwksEndpoint),
   };
-  const byPath = new Map<string, EndpointName>();
-  for (const name of Object.keys(endpoints) as EndpointName[]) byPath.set(resolved.paths[name], name);
+  if (resolved.userinfo) {
+    const protector = createProtector({ server: { issuer: resolved.issuer, keys: resolved.keys, store: resolved.store }, audience: resolved.audiences, checkRevocation: true }, { realm: resolved.issuer, logger: resolved.logger });
+    endpoints.userinfo = wrap('userinfo', userinfoEndpoint(resolved.userinfo, protector));
+  }
+  // OpenID Connect Discovery §4: the same document at the OpenID path when userinfo is on.
+  const aliases = new Map<string, EndpointName>(resolved.userinfo && resolved.paths.metadata.startsWith('/.well-known/oauth-authorization-server') ? [[resolved.paths.metadata.replace('/.well-known/oauth-authorization-server', '') + '/.well-known/openid-configuration', 'metadata']] : []);
+  const paths: Partial<EndpointPaths> = {};
+  const byPath = new Map<string, EndpointName>(aliases);
+  for (const name of Object.keys(endpoints) as EndpointName[]) {
+    byPath.set(resolved.paths[name], name);
+    paths[name] = resolved.paths[name];
+  }
 
   return {
     issuer: resolved.issuer,
     keys: resolved.keys,
     store: resolved.store,
     audience: resolved.audience,
-    paths: resolved.paths,
+    paths: paths as AuthServer['paths'],
     bodyLimit: resolved.bodyLimit,
     endpoints,
     route: (pathname) => byPath.get(pathname),
+    routes: [...byPath.keys()],
     async handle(request) {
       const url = requestUrl(request.url);
       const name = url ? byPath.get(url.pathname) : undefined;
       if (!name) return errorResponse(new OAuthError('invalid_request', 'no such endpoint', { status: 404 }));
-      return endpoints[name](request);
+      return (endpoints[name] as Handler)(request);
     },
     metadata,
     createAuthorizationCode: (input) => storeAuthorizationCode(resolved.store, input),

@@ -30,6 +30,7 @@ export function buildMetadata(context: ServerContext): AuthorizationServerMetada
     introspection_endpoint: context.url(context.paths.introspection),
     introspection_endpoint_auth_methods_supported: methods,
   };
+  if (context.userinfo) metadata.userinfo_endpoint = context.url(context.paths.userinfo);
   if (context.scopes.names.length > 0) metadata.scopes_supported = [...context.scopes.names];
   if (context.accessTokenFormat === 'jwt') metadata.access_token_signing_alg_values_supported = [...new Set(context.keys.all().map((key) => key.alg))].filter((alg) => SIGNING_ALGORITHMS.includes(alg));
   return metadata;

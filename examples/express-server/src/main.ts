@@ -1,0 +1,36 @@
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { demoClients } from './auth-server.js';
+import { demoUsers } from './users.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const issuer = process.env.ISSUER ?? `http://localhost:${port}`;
+const { app, server } = createApp({ issuer, ...(process.env.TOLLGATE_COOKIE_SECRET ? { cookieSecret: process.env.TOLLGATE_COOKIE_SECRET } : {}) });
+const http = createServer(app);
+
+http.listen(port, '127.0.0.1', () => {
+  const clients = demoClients(issuer)
+    .map((client) => `  ${client.id.padEnd(13)} ${(client.secret ?? '(public)').padEnd(20)} ${client.grantTypes.join(', ')}`)
+    .join('\n');
+  console.log(`Tollgate example listening on ${issuer}
+
+Clients (id, secret, grants):
+${clients}
+Users: ${demoUsers.map((user) => `${user.username} / ${user.password}`).join(', ')}
+
+Get a token:
+  curl -s -u demo-service:demo-service-secret -d grant_type=client_credentials -d scope=orders:read ${issuer}/oauth/token
+Sign in with the demo web client: ${issuer}/client
+Metadata: ${issuer}/.well-known/oauth-authorization-server`);
+});
+
+// Graceful shutdown: stop accepting, finish requests in flight, close the store.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    http.close(() => {
+      void server.close().then(() => process.exit(0));
+    });
+    http.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  });
+}
