@@ -65,11 +65,11 @@ export interface AuthServer {
  * naming it. The caller's options object is never modified.
  */
 export function createAuthServer(options: AuthServerOptions): AuthServer {
-  let context: ServerContext | undefined;
+  // Grants report through these; they only run on requests, after `ctx` below exists.
   const hooks = {
-    onReuse: (details: TollgateEvents['refresh.reused']) => context?.emit('refresh.reused', details),
-    onCodeReused: (details: TollgateEvents['code.reused']) => context?.emit('code.reused', details),
-    onLocked: (details: TollgateEvents['user.locked']) => context?.emit('user.locked', details),
+    onReuse: (details: TollgateEvents['refresh.reused']) => ctx.emit('refresh.reused', details),
+    onCodeReused: (details: TollgateEvents['code.reused']) => ctx.emit('code.reused', details),
+    onLocked: (details: TollgateEvents['user.locked']) => ctx.emit('user.locked', details),
   };
   const builtIn = new Map<string, (resolved: ResolvedOptions) => GrantHandler>([
     ['authorization_code', () => authorizationCodeGrant(hooks)],
@@ -95,7 +95,6 @@ export function createAuthServer(options: AuthServerOptions): AuthServer {
     url: (path) => origin + path,
     now: () => Math.floor(Date.now() / 1000),
   };
-  context = ctx;
 
   const metadata = (): AuthorizationServerMetadata => buildMetadata(ctx);
 
