@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../clients.js';
 import { isLoopback } from '../clients.js';
-import { OAuthError } from '../errors.js';
+import { OAuthError, StoreUnavailableError } from '../errors.js';
 import type { AuthenticatedUser, PasswordCredentials } from '../grants/password.js';
 import { readFormText } from '../http/form.js';
 import { errorResponse, methodNotAllowed } from '../http/response.js';
@@ -144,23 +144,25 @@ export function resolveAuthorizeOptions(options: AuthorizeOptions | undefined, w
 /** Parse a query or form string keeping duplicates visible, so we can tell which parameter repeated. */
 function collect(text: string): { params: Map<string, string>; repeated: Set<string> } {
   const params = new Map<string, string>();
+  const seen = new Set<string>();
   const repeated = new Set<string>();
   for (const [key, value] of new URLSearchParams(text)) {
-    if (params.has(key) || repeated.has(key)) repeated.add(key);
+    if (seen.has(key)) repeated.add(key);
+    seen.add(key);
     if (value !== '') params.set(key, value);
   }
   return { params, repeated };
 }
 
-/** RFC 8252 §7.3: a native client's loopback redirect may use any port. */
+// RFC 8252 §7.3: only the port of a loopback IP literal may differ; everything else is compared exactly.
+const LOOPBACK_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::\d{1,5})?(?=[/?]|$)/;
+
+/** A native client's loopback redirect URI may use any port (RFC 8252 §7.3), and differ in nothing else. */
 function loopbackMatch(registered: string, presented: string): boolean {
-  try {
-    const a = new URL(registered);
-    const b = new URL(presented);
-    return a.protocol === 'http:' && b.protocol === 'http:' && isLoopback(a) && a.hostname !== 'localhost' && a.hostname === b.hostname && a.pathname === b.pathname && a.search === b.search && !b.username && !b.password && !b.hash;
-  } catch {
-    return false;
-  }
+  const a = LOOPBACK_PORT.exec(registered);
+  const b = LOOPBACK_PORT.exec(presented);
+  if (!a || !b || a[1] !== b[1]) return false;
+  return registered.slice(a[0].length) === presented.slice(b[0].length);
 }
 
 async function validateRequest(params: Map<string, string>, repeated: Set<string>, context: ServerContext): Promise<AuthorizationRequest> {
@@ -229,7 +231,10 @@ const PAGE_HEADERS = {
 
 function pageHeaders(formTarget: string | undefined): Record<string, string> {
   // RFC 6749 §10.13: no framing of the sign-in and consent pages. form-action covers the redirect after the POST.
-  const formAction = formTarget === undefined ? "'self'" : `'self' ${new URL(formTarget).origin}`;
+  const target = formTarget === undefined ? undefined : new URL(formTarget);
+  // Private-use schemes (RFC 8252 §7.1) have an opaque origin: allow the scheme itself.
+  const source = target === undefined ? '' : target.origin === 'null' ? ` ${target.protocol}` : ` ${target.origin}`;
+  const formAction = `'self'${source}`;
   return { ...PAGE_HEADERS, 'Content-Security-Policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'` };
 }
 
@@ -270,7 +275,7 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
     };
     const formState = (target: AuthorizationRequest, action: string): Record<string, string> => ({
       [ACTION]: action,
-      [STATE_FIELD]: signer.seal('authorize-request', { p: [...target.params], c: sha256(csrfToken()) }, 900),
+      [STATE_FIELD]: signer.seal('authorize-request', { p: [...target.params], c: sha256(csrfToken()), a: action }, 900),
     });
 
     const sessionUser = (): AuthorizeUser | undefined => {
@@ -347,10 +352,10 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
         const action = form.get(ACTION);
         if (action !== undefined) {
           if (repeated.size > 0) throw untrusted('a form field is repeated');
-          const saved = signer.open<{ p: [string, string][]; c: string }>('authorize-request', form.get(STATE_FIELD));
+          const saved = signer.open<{ p: [string, string][]; c: string; a: string }>('authorize-request', form.get(STATE_FIELD), context.bodyLimit);
           const csrf = readCookie(request.headers, CSRF_COOKIE);
-          // CSRF: the signed form state is bound to this browser's CSRF cookie.
-          if (!saved || csrf === undefined || !safeEqual(saved.c, sha256(csrf))) throw untrusted('this form has expired or did not come from this site; start again from the application');
+          // CSRF: the signed form state is bound to this browser's CSRF cookie and to the form it was made for.
+          if (!saved || csrf === undefined || !safeEqual(saved.c, sha256(csrf)) || saved.a !== action) throw untrusted('this form has expired or did not come from this site; start again from the application');
           const target = await validateRequest(new Map(saved.p), new Set(), context);
           if (action === 'sign-in') {
             const username = form.get('username');
@@ -367,7 +372,10 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
             await lockout.succeeded(username);
             const user: AuthorizeUser = { subject: found.subject, authTime: context.now(), ...(found.claims ? { claims: found.claims } : {}), name: username };
             cookies.push(serializeCookie(SESSION_COOKIE, signer.seal('session', { s: user.subject, t: user.authTime, c: user.claims, n: user.name }, settings.sessionLifetime), { secure, maxAge: settings.sessionLifetime }));
+            // prompt=login is now satisfied: drop it from what the consent form carries, or approval would loop.
             target.prompt.delete('login');
+            if (target.prompt.size > 0) target.params.set('prompt', [...target.prompt].join(' '));
+            else target.params.delete('prompt');
             return continueWith(target, user);
           }
           if (action === 'consent') {
@@ -384,11 +392,11 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
           throw untrusted('unknown form action');
         }
         const target = await validateRequest(form, repeated, context);
-        return await proceed(target);
+        return await proceed(target).catch((error: unknown) => trustedFailure(target, error));
       }
       const { params, repeated } = collect(url.search.slice(1));
       const target = await validateRequest(params, repeated, context);
-      return await proceed(target);
+      return await proceed(target).catch((error: unknown) => trustedFailure(target, error));
     } catch (error) {
       if (error instanceof UntrustedRequestError) {
         if (wantsHtml(request)) return page(400, pages.error({ error: error.oauth.code, description: error.oauth.description ?? '' }));
@@ -405,6 +413,16 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
         return signIn(target);
       }
       return continueWith(target, user);
+    }
+
+    /** RFC 6749 §4.1.2.1: once the redirect URI is trusted, even server errors go back to the client. */
+    function trustedFailure(target: AuthorizationRequest, error: unknown): TollgateResponse {
+      if (error instanceof StoreUnavailableError) {
+        context.logger.error('authorize endpoint: store unavailable', { cause: error.message });
+        return redirect(target, { error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable, try again shortly' });
+      }
+      context.logger.error('authorize endpoint: unexpected error', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      return redirect(target, { error: 'server_error', error_description: 'the server encountered an unexpected condition' });
     }
   };
 }

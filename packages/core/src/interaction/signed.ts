@@ -6,7 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export interface Signer {
   seal(purpose: string, value: unknown, lifetimeSeconds: number): string;
-  open<T>(purpose: string, sealed: string | undefined): T | undefined;
+  /** Open a sealed value; anything longer than `maxLength` (default 8192) is refused unread. */
+  open<T>(purpose: string, sealed: string | undefined, maxLength?: number): T | undefined;
 }
 
 /** Create a signer from one or more secrets; the first signs, all verify (rotation). */
@@ -18,8 +19,8 @@ export function createSigner(secrets: readonly (string | Uint8Array)[]): Signer 
       const body = Buffer.from(JSON.stringify({ v: value, e: Math.floor(Date.now() / 1000) + lifetimeSeconds }), 'utf8').toString('base64url');
       return `${body}.${mac(keys[0] as Buffer, purpose, body).toString('base64url')}`;
     },
-    open<T>(purpose: string, sealed: string | undefined): T | undefined {
-      if (typeof sealed !== 'string' || sealed.length > 8192) return undefined;
+    open<T>(purpose: string, sealed: string | undefined, maxLength = 8192): T | undefined {
+      if (typeof sealed !== 'string' || sealed.length > maxLength) return undefined;
       const dot = sealed.indexOf('.');
       if (dot <= 0) return undefined;
       const body = sealed.slice(0, dot);
