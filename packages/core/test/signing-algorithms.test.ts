@@ -1,0 +1,28 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createAuthServer, generateKey, type SigningAlgorithm } from '../src/index.js';
+
+// The token endpoint signs with node:crypto; every algorithm must produce JWS that jose verifies.
+describe.each(['EdDSA', 'ES256', 'RS256'] as SigningAlgorithm[])('%s access tokens verify with jose', (alg) => {
+  it('issues an at+jwt that verifies against the JWKS', async () => {
+    const server = createAuthServer({
+      issuer: 'https://auth.example.com',
+      keys: [generateKey(alg)],
+      clients: [{ id: 'svc', secret: 'svc-secret', grantTypes: ['client_credentials'], scopes: ['a'] }],
+    });
+    const response = await server.handle({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('svc:svc-secret').toString('base64')}` },
+      body: 'grant_type=client_credentials&scope=a',
+    });
+    expect(response.status).toBe(200);
+    const { access_token: token } = JSON.parse(response.body) as { access_token: string };
+    const jwks = createLocalJWKSet(JSON.parse((await server.handle({ method: 'GET', url: '/.well-known/jwks.json', headers: {} })).body));
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: 'https://auth.example.com', audience: 'https://auth.example.com', typ: 'at+jwt', algorithms: [alg] });
+    expect(protectedHeader).toEqual({ alg, typ: 'at+jwt', kid: server.keys.active.kid });
+    expect(payload).toMatchObject({ sub: 'svc', client_id: 'svc', scope: 'a' });
+    expect(typeof payload.jti).toBe('string');
+    expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
+  });
+});
