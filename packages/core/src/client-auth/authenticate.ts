@@ -29,6 +29,14 @@ export interface AuthenticatedClient {
   method: ClientAuthMethod;
 }
 
+// Compared against when the client is unknown, so unknown ids and wrong secrets take the same time.
+const DUMMY_HASH = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+function secretMatches(presented: string, client: Client | undefined): client is Client {
+  const ok = matchesHash(presented, client?.secretHash ?? DUMMY_HASH);
+  return ok && client?.secretHash !== undefined;
+}
+
 /**
  * Authenticate the client of a token, revocation or introspection request (RFC 6749 §2.3).
  * Exactly one method per request (RFC 6749 §2.3: "MUST NOT use more than one authentication method");
@@ -51,7 +59,7 @@ export async function authenticateClient(input: ClientAuthInput, directory: Clie
 
   if (basic) {
     const client = await directory.find(basic.clientId);
-    if (!client || client.secretHash === undefined || !matchesHash(basic.clientSecret, client.secretHash)) throw failed(basic.clientId, 'client_secret_basic', client ? 'wrong secret' : 'unknown client');
+    if (!secretMatches(basic.clientSecret, client)) throw failed(basic.clientId, 'client_secret_basic', client ? 'wrong secret' : 'unknown client');
     if (!client.authMethods.has('client_secret_basic')) throw failed(client.id, 'client_secret_basic', 'method not allowed for client');
     return { client, method: 'client_secret_basic' };
   }
@@ -65,7 +73,7 @@ export async function authenticateClient(input: ClientAuthInput, directory: Clie
   if (bodySecret !== undefined) {
     if (bodyId === undefined) throw failed(undefined, 'client_secret_post', 'client_secret without client_id');
     const client = await directory.find(bodyId);
-    if (!client || client.secretHash === undefined || !matchesHash(bodySecret, client.secretHash)) throw failed(bodyId, 'client_secret_post', client ? 'wrong secret' : 'unknown client');
+    if (!secretMatches(bodySecret, client)) throw failed(bodyId, 'client_secret_post', client ? 'wrong secret' : 'unknown client');
     if (!client.authMethods.has('client_secret_post')) throw failed(client.id, 'client_secret_post', 'method not allowed for client');
     return { client, method: 'client_secret_post' };
   }
