@@ -2,9 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // Resolve @tollgate/* to TypeScript sources (the "@tollgate/source" export condition): tests never see a stale dist.
 const conditions = ['@tollgate/source', 'node', 'import', 'default'];
+// Vitest hands SSR conditions to Node as --conditions; 'import' there makes CommonJS packages load ESM builds.
+const ssrConditions = ['@tollgate/source', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@tollgate/source'] } },
+  ssr: { resolve: { conditions: ssrConditions, externalConditions: ['@tollgate/source'] } },
   test: { include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 30_000 },
 });

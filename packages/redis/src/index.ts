@@ -1,0 +1,1 @@
+export { redisStore, failFastRedisOptions, type RedisStore, type RedisStoreOptions } from './store.js';
