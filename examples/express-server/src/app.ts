@@ -1,11 +1,11 @@
 import { tollgate, protect } from '@tollgate/express';
 import express, { type Express } from 'express';
-import type { AuthServer, Store } from '@tollgate/core';
-import { createExampleAuthServer } from './auth-server.js';
+import type { AuthServer } from '@tollgate/core';
+import { createExampleAuthServer, type ExampleOptions } from './auth-server.js';
 import { clientApp } from './client-app.js';
 
 /** The whole example app: the endpoints, a protected API and the demo web client. */
-export function createApp(options: { issuer: string; store?: Store; cookieSecret?: string }): { app: Express; server: AuthServer } {
+export function createApp(options: ExampleOptions): { app: Express; server: AuthServer } {
   const server = createExampleAuthServer(options);
   const app = express();
   app.disable('x-powered-by');

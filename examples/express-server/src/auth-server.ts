@@ -1,4 +1,4 @@
-import { createAuthServer, generateKey, type AuthServer, type ClientConfig, type Store } from '@tollgate/core';
+import { createAuthServer, generateKey, type AuthServer, type ClientConfig, type KeyInput, type Store } from '@tollgate/core';
 import { checkPassword, profile } from './users.js';
 
 /** The demo clients, as printed at start-up and documented in the README. */
@@ -29,14 +29,16 @@ export interface ExampleOptions {
   issuer: string;
   store?: Store;
   cookieSecret?: string;
+  /** Signing keys; every instance behind one issuer must share them. Default: a fresh Ed25519 key (demo only). */
+  keys?: KeyInput[];
 }
 
 /** The example's authorization server. */
 export function createExampleAuthServer(options: ExampleOptions): AuthServer {
   return createAuthServer({
     issuer: options.issuer,
-    // Demo only: a fresh key per start. Production apps load their private keys (see the README).
-    keys: [generateKey('EdDSA')],
+    // Demo default: a fresh key per start. Production apps load their private keys (TOLLGATE_SIGNING_KEY).
+    keys: options.keys ?? [generateKey('EdDSA')],
     ...(options.store ? { store: options.store } : {}),
     clients: demoClients(options.issuer),
     scopes: ['openid', 'profile', 'orders:read', 'orders:write'],

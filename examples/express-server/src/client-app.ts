@@ -26,7 +26,7 @@ const esc = (value: string): string => value.replace(/[&<>"']/g, (char) => `&#${
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:720px;margin:40px auto;padding:0 20px;color:#1d2330}h1{font-size:1.4rem}
-pre{background:#f4f5f7;border:1px solid #d9dde5;border-radius:8px;padding:12px;overflow:auto;font-size:.85rem}
+pre{background:#f4f5f7;border:1px solid #d9dde5;border-radius:8px;padding:12px;overflow:auto;font-size:.85rem;white-space:pre-wrap;overflow-wrap:anywhere}
 button,a.button{font:inherit;font-weight:600;background:#2f5bea;color:#fff;border:0;border-radius:8px;padding:9px 16px;cursor:pointer;text-decoration:none;display:inline-block}
 form{display:inline-block;margin:0 8px 8px 0}.muted{color:#5b6475}</style></head><body>${body}</body></html>`;
 }
@@ -110,7 +110,8 @@ ${s.apiResult ? `<h2>API answer</h2><pre id="api-result">${esc(s.apiResult)}</pr
         params = oauth.validateAuthResponse(as, client, current, s.state ?? oauth.expectNoState);
       } catch (error) {
         const code = error instanceof oauth.AuthorizationResponseError ? error.error : 'invalid_response';
-        res.status(400).send(page('Sign-in failed', `<h1 id="error">Sign-in failed</h1><p>The server answered <code id="error-code">${esc(code)}</code>.</p><a class="button" href="/client">Back</a>`));
+        const description = error instanceof oauth.AuthorizationResponseError ? (error.error_description ?? '') : '';
+        res.status(400).send(page('Sign-in failed', `<h1 id="error">Sign-in failed</h1><p>The server answered <code id="error-code">${esc(code)}</code>${description ? `: ${esc(description)}` : ''}.</p><a class="button" href="/client">Back</a>`));
         return;
       }
       const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, s.verifier as string, http);

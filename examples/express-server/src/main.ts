@@ -1,18 +1,26 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { demoClients } from './auth-server.js';
+import { storeFromEnv } from './store.js';
 import { demoUsers } from './users.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const issuer = process.env.ISSUER ?? `http://localhost:${port}`;
-const { app, server } = createApp({ issuer, ...(process.env.TOLLGATE_COOKIE_SECRET ? { cookieSecret: process.env.TOLLGATE_COOKIE_SECRET } : {}) });
+const { store, kind } = await storeFromEnv();
+const { app, server } = createApp({
+  issuer,
+  store,
+  ...(process.env.TOLLGATE_COOKIE_SECRET ? { cookieSecret: process.env.TOLLGATE_COOKIE_SECRET } : {}),
+  // A PEM private key shared by every instance of this issuer.
+  ...(process.env.TOLLGATE_SIGNING_KEY ? { keys: [{ key: process.env.TOLLGATE_SIGNING_KEY }] } : {}),
+});
 const http = createServer(app);
 
 http.listen(port, '127.0.0.1', () => {
   const clients = demoClients(issuer)
     .map((client) => `  ${client.id.padEnd(13)} ${(client.secret ?? '(public)').padEnd(20)} ${client.grantTypes.join(', ')}`)
     .join('\n');
-  console.log(`Tollgate example listening on ${issuer}
+  console.log(`Tollgate example listening on ${issuer} (store: ${kind})
 
 Clients (id, secret, grants):
 ${clients}

@@ -58,8 +58,10 @@ button{font:inherit;font-weight:600;border-radius:8px;padding:10px 16px;border:1
 .error{background:color-mix(in srgb,var(--danger) 12%,transparent);color:var(--danger);border-radius:8px;padding:10px 12px;margin:0 0 8px}
 ul.scopes{list-style:none;padding:0;margin:16px 0 0;border:1px solid var(--line);border-radius:10px}
 ul.scopes li{padding:10px 14px;border-top:1px solid var(--line)}ul.scopes li:first-child{border-top:0}
-ul.scopes code{font-weight:600}ul.scopes span{display:block;color:var(--muted);font-size:.9rem}
-.who{color:var(--muted);font-size:.9rem;margin-top:20px}
+ul.scopes strong{display:block;font-weight:600}ul.scopes code{display:block;font-size:.8rem;color:var(--muted)}
+.who{color:var(--muted);font-size:.9rem;margin:20px 0 0}
+.actions .primary{margin-top:0}
+@media (max-width:480px){body{padding:12px}main{padding:24px 20px}}
 `;
 
 function layout(title: string, content: string): string {
@@ -89,24 +91,25 @@ function hiddenFields(hidden: Readonly<Record<string, string>>): string {
 /** The default pages: server-rendered HTML, no scripts, no external resources. */
 export const defaultPages: PageRenderers = {
   signIn(model) {
+    const invalid = model.error ? ' aria-invalid="true" aria-describedby="sign-in-error"' : '';
     return layout(
       'Sign in',
       `<h1>Sign in</h1>
 <p class="lead">to continue to <strong>${escapeHtml(model.clientName)}</strong></p>
-${model.error ? `<p class="error" role="alert">${escapeHtml(model.error)}</p>` : ''}
+${model.error ? `<p class="error" id="sign-in-error" role="alert">${escapeHtml(model.error)}</p>` : ''}
 <form method="post" action="${escapeHtml(model.action)}">
 ${hiddenFields(model.hidden)}
 <label for="username">Username</label>
-<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus value="${escapeHtml(model.username ?? '')}">
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required${model.username ? '' : ' autofocus'}${invalid} value="${escapeHtml(model.username ?? '')}">
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required${model.username ? ' autofocus' : ''}${invalid}>
 <button class="primary" type="submit">Sign in</button>
 </form>`,
     );
   },
   consent(model) {
     const scopes = model.scopes.length
-      ? `<ul class="scopes">${model.scopes.map((scope) => `<li><code>${escapeHtml(scope.name)}</code>${scope.description ? `<span>${escapeHtml(scope.description)}</span>` : ''}</li>`).join('')}</ul>`
+      ? `<ul class="scopes">${model.scopes.map((scope) => `<li><strong>${escapeHtml(scope.description ?? scope.name)}</strong>${scope.description ? `<code>${escapeHtml(scope.name)}</code>` : ''}</li>`).join('')}</ul>`
       : '<p>No special permissions are requested.</p>';
     return layout(
       'Authorize access',
@@ -117,7 +120,7 @@ ${scopes}
 ${hiddenFields(model.hidden)}
 <div class="actions">
 <button class="secondary" type="submit" name="decision" value="deny">Deny</button>
-<button class="primary" style="margin-top:0" type="submit" name="decision" value="approve">Approve</button>
+<button class="primary" type="submit" name="decision" value="approve">Approve</button>
 </div>
 </form>
 <p class="who">Signed in as ${escapeHtml(model.userName)}</p>`,

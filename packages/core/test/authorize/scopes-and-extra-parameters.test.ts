@@ -48,9 +48,9 @@ describe('scopes are validated against the client', () => {
     const browser = new Browser(described);
     const consent = await browser.signIn(await browser.get(authorizeUrl(authParams('spa', { scope: 'openid orders:read' }))));
     expectConsentPage(consent);
-    expect(consent.body).toContain('<code>openid</code>');
-    expect(consent.body).toContain('<code>orders:read</code>');
-    expect(consent.body).toContain('See your orders');
+    // A described scope leads with its description, its name below; an undescribed one shows its name.
+    expect(consent.body).toContain('<strong>openid</strong>');
+    expect(consent.body).toContain('<strong>See your orders</strong><code>orders:read</code>');
     expect(consent.body).not.toContain('<code>orders:write</code>');
   });
 });
