@@ -29,4 +29,4 @@ export type { UserinfoContext, UserinfoHook } from './endpoints/userinfo.js';
 export type { AuthorizeOptions, AuthorizeUser, AuthorizeHookContext } from './endpoints/authorize.js';
 export type { PageRenderers, SignInPageModel, ConsentPageModel, ErrorPageModel } from './interaction/pages.js';
 export { escapeHtml } from './interaction/pages.js';
-export type { LockoutOptions } from './lockout.js';
+export type { LockoutOptions, LockoutSubject } from './lockout.js';

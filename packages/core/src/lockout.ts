@@ -4,27 +4,42 @@ import type { Store } from './store/types.js';
 export interface LockoutOptions {
   maxAttempts?: number;
   windowSeconds?: number;
+  /**
+   * What a lock applies to. Default: the username, case-folded. Return e.g. `${query.get('partnerId')}:${username}`
+   * where usernames are unique only within a tenant.
+   */
+  key?: (subject: LockoutSubject) => string;
+}
+
+/** What a lock-out key is computed from. */
+export interface LockoutSubject {
+  username: string;
+  clientId: string;
+  params: ReadonlyMap<string, string>;
+  query: ReadonlyMap<string, string>;
 }
 
 /** Counts failed sign-ins per username in the store, so every instance sees the same lock. */
 export interface Lockout {
-  isLocked(username: string): Promise<boolean>;
-  failed(username: string): Promise<void>;
-  succeeded(username: string): Promise<void>;
+  isLocked(subject: LockoutSubject): Promise<boolean>;
+  failed(subject: LockoutSubject): Promise<void>;
+  succeeded(subject: LockoutSubject): Promise<void>;
 }
 
-const key = (username: string): string => `password-failures:${username.normalize('NFC').toLowerCase()}`;
+const defaultKey = (subject: LockoutSubject): string => subject.username.normalize('NFC').toLowerCase();
 
 /** A lock-out on `store`, or one that never locks when `options` is `false`. */
 export function createLockout(store: Store, options: LockoutOptions | false | undefined): Lockout {
   if (options === false) return { isLocked: async () => false, failed: async () => undefined, succeeded: async () => undefined };
   const maxAttempts = options?.maxAttempts ?? 5;
   const windowSeconds = options?.windowSeconds ?? 900;
+  const keyOf = options?.key ?? defaultKey;
+  const key = (subject: LockoutSubject): string => `password-failures:${keyOf(subject)}`;
   return {
-    isLocked: async (username) => (await store.getCounter(key(username))) >= maxAttempts,
-    failed: async (username) => {
-      await store.increment(key(username), windowSeconds);
+    isLocked: async (subject) => (await store.getCounter(key(subject))) >= maxAttempts,
+    failed: async (subject) => {
+      await store.increment(key(subject), windowSeconds);
     },
-    succeeded: (username) => store.resetCounter(key(username)),
+    succeeded: (subject) => store.resetCounter(key(subject)),
   };
 }

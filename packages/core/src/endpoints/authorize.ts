@@ -172,6 +172,10 @@ async function validateRequest(params: Map<string, string>, repeated: Set<string
   if (clientId === undefined) throw untrusted('client_id is required');
   const client = await context.clients.find(clientId);
   if (!client) throw untrusted('unknown client');
+  // A client without the code grant and without a registered redirect URI has nowhere to be told: tell the user.
+  if (!client.grantTypes.has('authorization_code') && client.redirectUris.length === 0) {
+    throw new UntrustedRequestError(new OAuthError('unauthorized_client', 'this client may not use the authorization code grant'));
+  }
   const presented = params.get('redirect_uri');
   let redirectUri: string | undefined;
   if (presented === undefined) {
@@ -364,12 +368,13 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
             if (!authenticateUser) throw new Error('authorize: no authenticateUser hook is configured for the sign-in page');
             if (username === undefined || password === undefined) return signIn(target, 400, 'Enter your username and password.', username);
             const lockout = createLockout(context.store, options.lockout ?? context.password?.lockout);
-            const found = (await lockout.isLocked(username)) ? undefined : await authenticateUser({ username, password, client: target.client, params: target.params, query: new Map(), request });
+            const subject = { username, clientId: target.client.id, params: target.params, query: new Map<string, string>() };
+            const found = (await lockout.isLocked(subject)) ? undefined : await authenticateUser({ username, password, client: target.client, params: target.params, query: subject.query, request });
             if (!found) {
-              await lockout.failed(username);
+              await lockout.failed(subject);
               return signIn(target, 401, 'The username or password is not correct.', username);
             }
-            await lockout.succeeded(username);
+            await lockout.succeeded(subject);
             const user: AuthorizeUser = { subject: found.subject, authTime: context.now(), ...(found.claims ? { claims: found.claims } : {}), name: username };
             cookies.push(serializeCookie(SESSION_COOKIE, signer.seal('session', { s: user.subject, t: user.authTime, c: user.claims, n: user.name }, settings.sessionLifetime), { secure, maxAge: settings.sessionLifetime }));
             // prompt=login is now satisfied: drop it from what the consent form carries, or approval would loop.

@@ -68,17 +68,18 @@ export function passwordGrant(options: PasswordGrantOptions, hooks: PasswordGran
     if (password === undefined) throw new OAuthError('invalid_request', `${passwordParameter} is required`);
     const scope = context.checkScope(params.get('scope'));
 
-    if (await lockout.isLocked(username)) {
+    const subject = { username, clientId: client.id, params, query };
+    if (await lockout.isLocked(subject)) {
       hooks.onLocked({ clientId: client.id, username });
       throw new OAuthError('invalid_grant', GENERIC, { detail: 'username locked' });
     }
     const user = await options.authenticateUser({ username, password, client, params, query, request: context.request });
     if (!user) {
-      await lockout.failed(username);
+      await lockout.failed(subject);
       throw new OAuthError('invalid_grant', GENERIC);
     }
     if (typeof user.subject !== 'string' || user.subject.length === 0) throw new Error('authenticateUser must return a non-empty subject');
-    await lockout.succeeded(username);
+    await lockout.succeeded(subject);
     return {
       subject: user.subject,
       scope,
