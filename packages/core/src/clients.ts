@@ -159,7 +159,8 @@ export function normalizeClient(config: ClientConfig, where: string, knownGrants
     id: config.id,
     name: typeof config.name === 'string' && config.name.length > 0 ? config.name : config.id,
     confidential,
-    secretHash: secretSource === undefined ? undefined : storedHash(secretSource),
+    // A plain secret is always hashed here, even one that happens to start with "sha256:".
+    secretHash: config.secret !== undefined ? sha256(config.secret) : config.secretHash === undefined ? undefined : storedHash(config.secretHash),
     apiKeyHashes: apiKeys.map(storedHash),
     grantTypes: new Set(grantTypes),
     authMethods: new Set(authMethods as ClientAuthMethod[]),

@@ -10,6 +10,8 @@ export const MAX_CODE_LIFETIME = 600;
 export interface AuthorizationCodeInput {
   clientId: string;
   redirectUri: string;
+  /** Whether the authorization request included `redirect_uri` (then the token request must repeat it). */
+  redirectUriGiven?: boolean;
   subject: string;
   scope: readonly string[];
   /** S256 challenge; absent only for confidential clients that opted out of PKCE. */
@@ -31,6 +33,7 @@ export async function storeAuthorizationCode(store: Store, input: AuthorizationC
     familyId: randomToken(16),
     clientId: input.clientId,
     redirectUri: input.redirectUri,
+    redirectUriGiven: input.redirectUriGiven,
     codeChallenge: input.codeChallenge,
     codeChallengeMethod: input.codeChallenge === undefined ? undefined : 'S256',
     scope: input.scope.join(' '),

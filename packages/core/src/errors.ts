@@ -70,10 +70,12 @@ export class OAuthError extends Error {
   readonly detail: string | undefined;
 
   constructor(code: OAuthErrorCode, description?: string, options: OAuthErrorOptions = {}) {
-    super(description ? `${code}: ${description}` : code, options.cause === undefined ? undefined : { cause: options.cause });
+    // RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
+    const safe = description?.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+    super(safe ? `${code}: ${safe}` : code, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OAuthError';
     this.code = code;
-    this.description = description;
+    this.description = safe;
     this.status = options.status ?? DEFAULT_STATUS[code];
     this.headers = { ...options.headers };
     this.detail = options.detail;

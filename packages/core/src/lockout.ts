@@ -19,10 +19,14 @@ export interface LockoutSubject {
   query: ReadonlyMap<string, string>;
 }
 
-/** Counts failed sign-ins per username in the store, so every instance sees the same lock. */
+/**
+ * Counts sign-in attempts per username in the store, so every instance sees the same lock. An attempt is
+ * reserved with the store's atomic increment before the password is checked, so parallel guesses cannot
+ * get past `maxAttempts`; a success clears the count.
+ */
 export interface Lockout {
-  isLocked(subject: LockoutSubject): Promise<boolean>;
-  failed(subject: LockoutSubject): Promise<void>;
+  /** Reserve one attempt; `false` when the username is locked (the password must then not be checked). */
+  reserve(subject: LockoutSubject): Promise<boolean>;
   succeeded(subject: LockoutSubject): Promise<void>;
 }
 
@@ -30,16 +34,13 @@ const defaultKey = (subject: LockoutSubject): string => subject.username.normali
 
 /** A lock-out on `store`, or one that never locks when `options` is `false`. */
 export function createLockout(store: Store, options: LockoutOptions | false | undefined): Lockout {
-  if (options === false) return { isLocked: async () => false, failed: async () => undefined, succeeded: async () => undefined };
+  if (options === false) return { reserve: async () => true, succeeded: async () => undefined };
   const maxAttempts = options?.maxAttempts ?? 5;
   const windowSeconds = options?.windowSeconds ?? 900;
   const keyOf = options?.key ?? defaultKey;
   const key = (subject: LockoutSubject): string => `password-failures:${keyOf(subject)}`;
   return {
-    isLocked: async (subject) => (await store.getCounter(key(subject))) >= maxAttempts,
-    failed: async (subject) => {
-      await store.increment(key(subject), windowSeconds);
-    },
+    reserve: async (subject) => (await store.increment(key(subject), windowSeconds)) <= maxAttempts,
     succeeded: (subject) => store.resetCounter(key(subject)),
   };
 }

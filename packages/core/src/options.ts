@@ -110,6 +110,8 @@ export interface ResolvedOptions {
   audiences: readonly string[];
   /** Grant types some configuration enables, for metadata. */
   grantTypes: readonly string[];
+  /** RFC 8414 client authentication methods some client may use, for metadata. */
+  authMethods: readonly string[];
 }
 
 const PREFIX = 'createAuthServer: options.';
@@ -203,14 +205,17 @@ export function resolveOptions(options: AuthServerOptions, builtInGrants: Readon
     throw new TypeError(`${PREFIX}clientAuthentication.apiKeyHeader must be a header name other than Authorization`);
   }
 
+  // An issuer with a path (a tenant: https://auth.example.com/t1) keeps its endpoints under that path.
+  const base = issuerUrl.pathname === '/' ? '' : issuerUrl.pathname.replace(/\/$/, '');
   const defaultPaths: EndpointPaths = {
-    token: '/oauth/token',
-    authorize: '/oauth/authorize',
-    userinfo: '/oauth/userinfo',
-    revocation: '/oauth/revoke',
-    introspection: '/oauth/introspect',
-    jwks: '/.well-known/jwks.json',
-    metadata: `/.well-known/oauth-authorization-server${issuerUrl.pathname === '/' ? '' : issuerUrl.pathname.replace(/\/$/, '')}`,
+    token: `${base}/oauth/token`,
+    authorize: `${base}/oauth/authorize`,
+    userinfo: `${base}/oauth/userinfo`,
+    revocation: `${base}/oauth/revoke`,
+    introspection: `${base}/oauth/introspect`,
+    jwks: `${base}/.well-known/jwks.json`,
+    // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+    metadata: `/.well-known/oauth-authorization-server${base}`,
   };
   const paths: EndpointPaths = { ...defaultPaths };
   for (const [name, value] of Object.entries(options.paths ?? {})) {
@@ -232,6 +237,7 @@ export function resolveOptions(options: AuthServerOptions, builtInGrants: Readon
   (options.clients ?? []).forEach((config, index) => {
     if (config?.grantTypes?.includes?.('password') && options.password === undefined) throw new TypeError(`${PREFIX}clients[${index}].grantTypes lists password, but options.password is not configured`);
     const client = normalizeClient(config, `${PREFIX}clients[${index}]`, knownGrants);
+    scopes.checkClient(client.scopes, client.defaultScopes, `${PREFIX}clients[${index}]`);
     if (byId.has(client.id)) throw new TypeError(`${PREFIX}clients[${index}].id "${client.id}" is used twice`);
     byId.set(client.id, client);
     for (const hash of client.apiKeyHashes) {
@@ -252,6 +258,7 @@ export function resolveOptions(options: AuthServerOptions, builtInGrants: Readon
       const config = await findClient(id);
       if (!config) return undefined;
       const client = normalizeClient(config, `findClient("${id}")`, knownGrants);
+      scopes.checkClient(client.scopes, client.defaultScopes, `findClient("${id}")`);
       return client.id === id ? client : undefined;
     },
     async findByApiKey(apiKey) {
@@ -289,6 +296,9 @@ export function resolveOptions(options: AuthServerOptions, builtInGrants: Readon
     userinfo: options.userinfo,
     audiences: [...new Set([...audience, ...[...byId.values()].flatMap((client) => client.audience ?? [])])],
     grantTypes,
+    authMethods: findClient
+      ? ['client_secret_basic', 'client_secret_post', 'none']
+      : [...new Set([...byId.values()].flatMap((client) => [...client.authMethods]))].filter((method) => method !== 'api_key'),
   };
   for (const name of knownGrants) {
     const build = builtInGrants.get(name);

@@ -46,6 +46,8 @@ export interface ScopeCatalogue {
   check(requested: string | undefined, allowed: readonly string[], fallback: readonly string[]): GrantedScope;
   /** The scope name of a token (`userid:1234` → `userid`). */
   nameOf(token: string): string;
+  /** Check a client's `scopes` and `defaultScopes` at start-up; throws `TypeError` naming `where`. */
+  checkClient(scopes: readonly string[], defaults: readonly string[], where: string): void;
 }
 
 /** Split a space-delimited scope string (RFC 6749 §3.3). Throws `invalid_scope` on bad syntax. */
@@ -105,6 +107,15 @@ export function createScopeCatalogue(definitions: readonly ScopeDefinition[] | u
   return {
     names: [...fixed, ...rules.keys()],
     nameOf,
+    checkClient(scopes, defaults, where) {
+      for (const scope of scopes) {
+        if (!SCOPE_TOKEN.test(scope)) throw new TypeError(`${where}.scopes: "${scope}" is not a valid scope token (RFC 6749 §3.3)`);
+        if (declared && !fixed.has(scope) && !rules.has(scope)) throw new TypeError(`${where}.scopes: "${scope}" is not among the server's scopes`);
+      }
+      for (const scope of defaults) {
+        if (!SCOPE_TOKEN.test(scope) || !scopes.includes(nameOf(scope))) throw new TypeError(`${where}.defaultScopes: "${scope}" is not one of the client's scopes`);
+      }
+    },
     check(requested, allowed, fallback) {
       const tokens = requested === undefined ? [...fallback] : splitScope(requested);
       const claims: Record<string, string> = {};
@@ -120,9 +131,9 @@ export function createScopeCatalogue(definitions: readonly ScopeDefinition[] | u
           } catch {
             ok = false;
           }
-          if (!ok) throw new OAuthError('invalid_scope', `scope "${printable(name)}" has an invalid value`);
+          if (!ok) throw new OAuthError('invalid_scope', `scope ${printable(name)} has an invalid value`);
           if (rule.claim !== false) {
-            if (Object.prototype.hasOwnProperty.call(claims, rule.claim)) throw new OAuthError('invalid_scope', `scope "${printable(name)}" is given more than once`);
+            if (Object.prototype.hasOwnProperty.call(claims, rule.claim)) throw new OAuthError('invalid_scope', `scope ${printable(name)} is given more than once`);
             claims[rule.claim] = value;
           }
         } else if (declared && !fixed.has(token)) {

@@ -43,7 +43,13 @@ function secretMatches(presented: string, client: Client | undefined): client is
  * unknown clients and wrong secrets get the same `invalid_client`.
  */
 export async function authenticateClient(input: ClientAuthInput, directory: ClientDirectory): Promise<AuthenticatedClient> {
-  const basic = parseBasic(getHeader(input.headers, 'authorization'), input.realm);
+  let basic: ReturnType<typeof parseBasic>;
+  try {
+    basic = parseBasic(getHeader(input.headers, 'authorization'), input.realm);
+  } catch (error) {
+    input.onFailure({ clientId: undefined, method: 'client_secret_basic', reason: 'malformed Basic credentials' });
+    throw error;
+  }
   const apiKey = input.apiKeyHeader === undefined ? undefined : getHeader(input.headers, input.apiKeyHeader);
   const bodyId = input.body.get('client_id');
   const bodySecret = input.body.get('client_secret');
@@ -53,8 +59,8 @@ export async function authenticateClient(input: ClientAuthInput, directory: Clie
 
   const failed = (clientId: string | undefined, method: ClientAuthMethod, reason: string): OAuthError => {
     input.onFailure({ clientId, method, reason });
-    const headers: Record<string, string> = method === 'client_secret_basic' ? { 'WWW-Authenticate': basicChallenge(input.realm) } : {};
-    return new OAuthError('invalid_client', 'client authentication failed', { headers, detail: reason });
+    // RFC 9110 §15.5.2: every 401 carries a challenge; RFC 6749 §5.2 names Basic when the client tried it.
+    return new OAuthError('invalid_client', 'client authentication failed', { headers: { 'WWW-Authenticate': basicChallenge(input.realm) }, detail: reason });
   };
 
   if (basic) {
@@ -80,7 +86,7 @@ export async function authenticateClient(input: ClientAuthInput, directory: Clie
   if (bodyId === undefined) {
     // RFC 6749 §5.2: a request with no client authentication at all is invalid_client.
     input.onFailure({ clientId: undefined, method: 'none', reason: 'no client authentication' });
-    throw new OAuthError('invalid_client', 'client authentication is required');
+    throw new OAuthError('invalid_client', 'client authentication is required', { headers: { 'WWW-Authenticate': basicChallenge(input.realm) } });
   }
   const client = await directory.find(bodyId);
   if (!client) throw failed(bodyId, 'none', 'unknown client');

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../clients.js';
-import { isLoopback } from '../clients.js';
 import { OAuthError, StoreUnavailableError } from '../errors.js';
 import type { AuthenticatedUser, PasswordCredentials } from '../grants/password.js';
-import { readFormText } from '../http/form.js';
+import { printable, readFormText } from '../http/form.js';
 import { errorResponse, methodNotAllowed } from '../http/response.js';
 import { getHeader, requestUrl, type TollgateRequest, type TollgateResponse } from '../http/types.js';
 import { readCookie, serializeCookie } from '../interaction/cookies.js';
@@ -189,7 +188,7 @@ async function validateRequest(params: Map<string, string>, repeated: Set<string
   const state = repeated.has('state') ? undefined : params.get('state');
   const request: AuthorizationRequest = { client, redirectUri, state, params, scope: { tokens: [], claims: {} }, codeChallenge: undefined, prompt: new Set() };
   const fail = (code: ConstructorParameters<typeof OAuthError>[0], description: string): RedirectError => new RedirectError(request, new OAuthError(code, description));
-  if (repeated.size > 0) throw fail('invalid_request', `parameter "${[...repeated][0]}" is repeated`);
+  if (repeated.size > 0) throw fail('invalid_request', `parameter ${printable([...repeated][0] ?? '')} is repeated`);
   const responseType = params.get('response_type');
   if (responseType === undefined) throw fail('invalid_request', 'response_type is required');
   // RFC 9700 §2.1.2: only the code flow; the implicit grant is gone.
@@ -269,13 +268,14 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
     };
     const page = (status: number, html: string, target?: AuthorizationRequest): TollgateResponse => ({ status, headers: pageHeaders(target?.redirectUri), body: html, cookies });
 
+    let csrfSecret: string | undefined;
     const csrfToken = (): string => {
-      let token = readCookie(request.headers, CSRF_COOKIE);
-      if (token === undefined || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
-        token = randomBytes(32).toString('base64url');
-        cookies.push(serializeCookie(CSRF_COOKIE, token, { secure }));
-      }
-      return token;
+      if (csrfSecret !== undefined) return csrfSecret;
+      const token = readCookie(request.headers, CSRF_COOKIE);
+      if (token !== undefined && /^[A-Za-z0-9_-]{43}$/.test(token)) return (csrfSecret = token);
+      csrfSecret = randomBytes(32).toString('base64url');
+      cookies.push(serializeCookie(CSRF_COOKIE, csrfSecret, { secure }));
+      return csrfSecret;
     };
     const formState = (target: AuthorizationRequest, action: string): Record<string, string> => ({
       [ACTION]: action,
@@ -303,6 +303,7 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
       const code = await storeAuthorizationCode(context.store, {
         clientId: target.client.id,
         redirectUri: target.redirectUri,
+        redirectUriGiven: target.params.has('redirect_uri'),
         subject: user.subject,
         scope: target.scope.tokens,
         codeChallenge: target.codeChallenge,
@@ -369,14 +370,16 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
             if (username === undefined || password === undefined) return signIn(target, 400, 'Enter your username and password.', username);
             const lockout = createLockout(context.store, options.lockout ?? context.password?.lockout);
             const subject = { username, clientId: target.client.id, params: target.params, query: new Map<string, string>() };
-            const found = (await lockout.isLocked(subject)) ? undefined : await authenticateUser({ username, password, client: target.client, params: target.params, query: subject.query, request });
+            const found = (await lockout.reserve(subject)) ? await authenticateUser({ username, password, client: target.client, params: target.params, query: subject.query, request }) : undefined;
             if (!found) {
-              await lockout.failed(subject);
               return signIn(target, 401, 'The username or password is not correct.', username);
             }
             await lockout.succeeded(subject);
             const user: AuthorizeUser = { subject: found.subject, authTime: context.now(), ...(found.claims ? { claims: found.claims } : {}), name: username };
             cookies.push(serializeCookie(SESSION_COOKIE, signer.seal('session', { s: user.subject, t: user.authTime, c: user.claims, n: user.name }, settings.sessionLifetime), { secure, maxAge: settings.sessionLifetime }));
+            // A new CSRF secret with the new session: forms made before sign-in stop working (no fixation).
+            csrfSecret = randomBytes(32).toString('base64url');
+            cookies.push(serializeCookie(CSRF_COOKIE, csrfSecret, { secure }));
             // prompt=login is now satisfied: drop it from what the consent form carries, or approval would loop.
             target.prompt.delete('login');
             if (target.prompt.size > 0) target.params.set('prompt', [...target.prompt].join(' '));

@@ -13,7 +13,7 @@ export type AuthorizationServerMetadata = Record<string, unknown> & {
 
 /** Build the RFC 8414 §2 metadata from the configuration. */
 export function buildMetadata(context: ServerContext): AuthorizationServerMetadata {
-  const methods = ['client_secret_basic', 'client_secret_post', 'none'];
+  const methods = [...context.authMethods];
   const metadata: AuthorizationServerMetadata = {
     issuer: context.issuer,
     authorization_endpoint: context.url(context.paths.authorize),

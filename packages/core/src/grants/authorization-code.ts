@@ -32,8 +32,9 @@ export function authorizationCodeGrant(hooks: AuthorizationCodeHooks): GrantHand
       throw new OAuthError('invalid_grant', 'code is invalid or expired', { detail: 'code reused; family revoked' });
     }
     if (record.clientId !== client.id) throw new OAuthError('invalid_grant', 'code is invalid or expired', { detail: 'code issued to another client' });
-    // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request.
-    const expectedRedirect = redirectUri ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+    // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request, and required if it had one.
+    const mayOmit = record.redirectUriGiven !== true && client.redirectUris.length === 1;
+    const expectedRedirect = redirectUri ?? (mayOmit ? client.redirectUris[0] : undefined);
     if (expectedRedirect !== record.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (record.codeChallenge !== undefined) {
       if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required');

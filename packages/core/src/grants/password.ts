@@ -69,13 +69,12 @@ export function passwordGrant(options: PasswordGrantOptions, hooks: PasswordGran
     const scope = context.checkScope(params.get('scope'));
 
     const subject = { username, clientId: client.id, params, query };
-    if (await lockout.isLocked(subject)) {
+    if (!(await lockout.reserve(subject))) {
       hooks.onLocked({ clientId: client.id, username });
       throw new OAuthError('invalid_grant', GENERIC, { detail: 'username locked' });
     }
     const user = await options.authenticateUser({ username, password, client, params, query, request: context.request });
     if (!user) {
-      await lockout.failed(subject);
       throw new OAuthError('invalid_grant', GENERIC);
     }
     if (typeof user.subject !== 'string' || user.subject.length === 0) throw new Error('authenticateUser must return a non-empty subject');

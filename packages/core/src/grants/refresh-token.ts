@@ -71,7 +71,7 @@ export function refreshTokenGrant(options: Required<RefreshTokenOptions>, hooks:
         ...current,
         hash: sha256(next),
         issuedAt: now,
-        expiresAt: Math.min(now + options.lifetime, current.familyExpiresAt),
+        expiresAt: Math.min(now + (client.refreshTokenLifetime ?? options.lifetime), current.familyExpiresAt),
         spentAt: undefined,
       },
       { graceSeconds: options.reuseGraceSeconds, now },

@@ -28,7 +28,7 @@ export function parseParams(text: string, where: 'body' | 'query'): Map<string, 
   }
   for (const [key, value] of decoded) {
     if (seen.has(key)) {
-      throw new OAuthError('invalid_request', `parameter "${printable(key)}" is repeated`);
+      throw new OAuthError('invalid_request', `parameter ${printable(key)} is repeated`);
     }
     seen.add(key);
     if (value !== '') params.set(key, value);
@@ -36,10 +36,10 @@ export function parseParams(text: string, where: 'body' | 'query'): Map<string, 
   return params;
 }
 
-/** Show a parameter name in an error description without echoing control characters or huge input. */
+/** Show a parameter name in an error description: RFC 6749 §5.2 characters only, never huge input. */
 export function printable(value: string): string {
-  const clean = value.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+  const clean = value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 40)}...` : clean;
 }
 
 /** The byte length of a raw body. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OAuthError } from '../errors.js';
+import { isOAuthError, OAuthError } from '../errors.js';
 import { bodyTooLarge } from './form.js';
 import { errorResponse } from './response.js';
 import type { TollgateRequest, TollgateResponse } from './types.js';
@@ -68,6 +68,7 @@ export function writeNodeResponse(response: ServerResponse, result: TollgateResp
 /** The response for a body that could not be read. */
 export function bodyErrorResponse(error: unknown): TollgateResponse {
   if (error instanceof BodyTooLargeError) return errorResponse(bodyTooLarge());
+  if (isOAuthError(error)) return errorResponse(error);
   return errorResponse(new OAuthError('invalid_request', 'the request body could not be read'));
 }
 

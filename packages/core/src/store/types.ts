@@ -74,6 +74,11 @@ export interface CodeRecord {
   familyId: string;
   clientId: string;
   redirectUri: string;
+  /**
+   * Whether the authorization request named `redirect_uri` (RFC 6749 §4.1.3: then the token request must
+   * repeat it). Absent: it may be omitted when the client has exactly one registered URI.
+   */
+  redirectUriGiven?: boolean | undefined;
   /** PKCE S256 challenge, when the authorization request had one. */
   codeChallenge?: string | undefined;
   codeChallengeMethod?: 'S256' | undefined;

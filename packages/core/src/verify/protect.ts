@@ -36,10 +36,13 @@ export type AuthenticateResult =
       auth: TollgateAuth;
       /** The granted scopes, parsed from `scope`. */
       scopes: readonly string[];
-      /**
-       * How the token was sent. RFC 6750 §2.3: answer a `query` request with `Cache-Control: private`.
-       */
+      /** How the token was sent. */
       method: BearerMethod;
+      /**
+       * Headers the adapter adds to the app's response as they are (RFC 6750 §2.3: `Cache-Control: private`
+       * when the token came in the query). Empty for the usual header method.
+       */
+      headers: Readonly<Record<string, string>>;
     }
   | {
       ok: false;
@@ -80,6 +83,8 @@ const LAST_RESORT: TollgateResponse = Object.freeze({
 }) as TollgateResponse;
 
 const PREFIX = 'createProtector: options.';
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const QUERY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'private' });
 
 interface Resolved {
   challenge: ChallengeOptions;
@@ -143,7 +148,9 @@ async function run(request: TollgateRequest, verifier: Verifier, rule: CompiledS
   const scopes = parseScope(typeof auth.scope === 'string' ? auth.scope : undefined);
   const verdict = await rule.check(auth, scopes);
   if (!verdict.ok) return { ok: false, response: challengeResponse(verdict.error, { ...config.challenge, scope: verdict.scope }), error: verdict.error };
-  return { ok: true, auth, scopes, method: extracted.method };
+  // RFC 6750 §2.3: responses to URI-query-authenticated requests must not be stored by shared caches.
+  const headers = extracted.method === 'query' ? QUERY_HEADERS : NO_HEADERS;
+  return { ok: true, auth, scopes, method: extracted.method, headers };
 }
 
 /** Authenticate, turning every exception into a 500 refusal: fail closed. */

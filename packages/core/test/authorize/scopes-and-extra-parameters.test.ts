@@ -16,8 +16,9 @@ describe('scopes are validated against the client', () => {
   });
 
   it('an unknown scope is refused when the server declares its scopes', async () => {
-    const declared = makeServer({ scopes: ['openid', 'profile'] });
-    expectErrorRedirect(await new Browser(declared).get(authorizeUrl(authParams('spa', { scope: 'openid orders:read' }))), 'invalid_scope');
+    // Clients may only list declared scopes (checked at start-up); a request for an undeclared one is refused.
+    const declared = makeServer({ scopes: ['openid', 'profile', 'orders:read', 'orders:write'] });
+    expectErrorRedirect(await new Browser(declared).get(authorizeUrl(authParams('spa', { scope: 'openid orders:delete' }))), 'invalid_scope');
   });
 
   it('an invalid scope is refused before the sign-in page', async () => {
