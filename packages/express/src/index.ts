@@ -44,7 +44,8 @@ export function tollgate(server: AuthServer): Router {
   const router = Router();
   const paths = new Set(server.routes);
   router.use((req: Request, res: Response, next: NextFunction) => {
-    if (!paths.has(req.path)) return next();
+    // Inside a mounted router req.path is relative to the mount; the core's paths are full paths.
+    if (!paths.has(req.baseUrl + req.path)) return next();
     toTollgate(req, server.bodyLimit)
       .then((request) => server.handle(request), bodyErrorResponse)
       .then((result) => writeNodeResponse(res, result, req.method))
@@ -84,8 +85,7 @@ export function protect(source: ProtectSource, rule?: ScopeRule, options?: Prote
       .then((result) => {
         if (!result.ok) return writeNodeResponse(res, result.response, req.method);
         req.auth = result.auth;
-        // RFC 6750 §2.3: responses to URI-query-authenticated requests must not be shared by caches.
-        if (result.method === 'query') res.setHeader('Cache-Control', 'private');
+        for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
         next();
       })
       .catch((error: unknown) => writeNodeResponse(res, bodyErrorResponse(error), req.method));
