@@ -15,7 +15,7 @@ export interface PostgresStoreOptions {
   schema?: string;
   /**
    * Longest time one store operation may take, from waiting for a pooled connection to the last statement,
-   * in milliseconds. Past it the operation rejects with `StoreUnavailableError`. Default 1000.
+   * in milliseconds. Past it the operation rejects with `StoreUnavailableError`. Default 2500.
    */
   queryTimeoutMs?: number;
   /** Extra `pg` Pool settings for the pool created from `connectionString` (e.g. `max`, `ssl`). */
@@ -62,7 +62,7 @@ const seconds = (value: number, name: string): number => {
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const T = tables(schema);
-  const timeoutMs = options.queryTimeoutMs ?? 1000;
+  const timeoutMs = options.queryTimeoutMs ?? 2500;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('postgresStore: queryTimeoutMs must be a positive number');
   if (options.pool && options.connectionString) throw new TypeError('postgresStore: give either pool or connectionString, not both');
 

@@ -11,7 +11,8 @@ describe.skipIf(skip)('postgresStore', () => {
     const admin = adminPool();
     const schema = uniqueSchema();
     await migrate(admin, { schema });
-    const store = postgresStore({ connectionString: DATABASE_URL, schema });
+    // Generous: 50 row-lock-serialised rotations on a busy 2-core CI machine; the fault tests use short timeouts.
+    const store = postgresStore({ connectionString: DATABASE_URL, schema, queryTimeoutMs: 10_000 });
     return {
       store,
       cleanup: async () => {
