@@ -80,7 +80,7 @@ describe('postgresStore when PostgreSQL is unreachable', () => {
   });
 
   it('store-outage-no-hang: a server that never answers makes every operation reject within 2 s', async () => {
-    const store = postgresStore({ connectionString: `postgres://postgres@127.0.0.1:${silentPort}/test` });
+    const store = postgresStore({ connectionString: `postgres://postgres@127.0.0.1:${silentPort}/test`, queryTimeoutMs: 1000 });
     try {
       await expectAllUnavailable(store, 2000);
     } finally {
