@@ -123,6 +123,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     const deadline = Date.now() + timeoutMs;
     const client = await connect(op);
     let broken: Error | undefined;
+    // A checked-out client whose socket dies between statements emits 'error' on itself, not on the pool;
+    // unheard, that event would crash the process. Note it; the next statement fails and the client is destroyed.
+    const onClientError = (error: Error): void => {
+      broken = error;
+      options.onError?.(error);
+    };
+    client.on('error', onClientError);
     const session: Session = {
       async query<Row>(text: string, values: unknown[] = []): Promise<Row[]> {
         const remaining = deadline - Date.now();
@@ -154,6 +161,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       }
       throw error;
     } finally {
+      client.off('error', onClientError);
       client.release(broken);
     }
   };
