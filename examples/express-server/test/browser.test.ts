@@ -81,7 +81,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the example in a real browser', () =>
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      // Error statuses (the 401 after a wrong password, the 400 of the deny page, no /favicon.ico) are expected;
+      // Error statuses (the 400 after a wrong password, the 400 of the deny page, no /favicon.ico) are expected;
       // anything else (a CSP violation, a script error) is a problem.
       if (message.type() === 'error' && !/^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())) problems.push(`console: ${message.text()}`);
     });
@@ -136,7 +136,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('the example in a real browser', () =>
     await username.fill('alice');
     await password.fill('not-her-password');
     const failed = await authorizeResponse(page, () => page.getByRole('button', { name: 'Sign in' }).click());
-    expect(failed.status()).toBe(401);
+    expect(failed.status()).toBe(400);
     expectPageHeaders(failed);
     const alert = page.getByRole('alert');
     expect(await alert.textContent()).toBe('The username or password is not correct.');

@@ -106,10 +106,10 @@ describe('GET /oauth/authorize: the documented parameters, answered with a tempo
     expect(session).toMatchObject({ userId: ALICE_ID, domain: 'privx-ui', grantType: 'authorization_code', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) PrivX-UI/test', oidcId: 'oidc-4711' });
   });
 
-  it('a wrong password re-renders the sign-in page with 401 and issues nothing', async () => {
+  it('a wrong password re-renders the sign-in page with 400 and issues nothing', async () => {
     const url = authorizeUrl(running.base, documentAuthorizeParams('s'));
     const { post, cookies } = await signIn(running.base, url, 'alice', 'wrong-password');
-    expect(post.status).toBe(401);
+    expect(post.status).toBe(400);
     expect(post.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(cookies).not.toMatch(/tollgate_session=/);
   });

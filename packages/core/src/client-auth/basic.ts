@@ -17,7 +17,8 @@ function formDecode(value: string): string {
  */
 export function parseBasic(header: string | undefined, realm: string): BasicCredentials | undefined {
   if (header === undefined) return undefined;
-  const match = /^basic(?: +(.*))?$/i.exec(header.trim());
+  // [\s\S]: a Basic header with line breaks in it is malformed Basic, not some other scheme.
+  const match = /^basic(?: +([\s\S]*))?$/i.exec(header.trim());
   if (!match) return undefined;
   const fail = (): OAuthError => new OAuthError('invalid_client', 'client authentication failed', { headers: { 'WWW-Authenticate': basicChallenge(realm) } });
   const encoded = match[1]?.trim() ?? '';

@@ -154,13 +154,14 @@ function collect(text: string): { params: Map<string, string>; repeated: Set<str
 }
 
 // RFC 8252 §7.3: only the port of a loopback IP literal may differ; everything else is compared exactly.
-const LOOPBACK_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::\d{1,5})?(?=[/?]|$)/;
+const LOOPBACK_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::(\d{1,5}))?(?=[/?]|$)/;
 
 /** A native client's loopback redirect URI may use any port (RFC 8252 §7.3), and differ in nothing else. */
 function loopbackMatch(registered: string, presented: string): boolean {
   const a = LOOPBACK_PORT.exec(registered);
   const b = LOOPBACK_PORT.exec(presented);
   if (!a || !b || a[1] !== b[1]) return false;
+  if (b[2] !== undefined && Number(b[2]) > 65535) return false;
   return registered.slice(a[0].length) === presented.slice(b[0].length);
 }
 
@@ -372,7 +373,8 @@ export function authorizeEndpoint(settings: AuthorizeSettings) {
             const subject = { username, clientId: target.client.id, params: target.params, query: new Map<string, string>() };
             const found = (await lockout.reserve(subject)) ? await authenticateUser({ username, password, client: target.client, params: target.params, query: subject.query, request }) : undefined;
             if (!found) {
-              return signIn(target, 401, 'The username or password is not correct.', username);
+              // 400, not 401: a form sign-in is no HTTP authentication scheme, and a 401 needs a challenge (RFC 9110 §15.5.2).
+              return signIn(target, 400, 'The username or password is not correct.', username);
             }
             await lockout.succeeded(subject);
             const user: AuthorizeUser = { subject: found.subject, authTime: context.now(), ...(found.claims ? { claims: found.claims } : {}), name: username };

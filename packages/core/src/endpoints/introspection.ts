@@ -4,6 +4,7 @@ import type { TollgateRequest, TollgateResponse } from '../http/types.js';
 import { resolveToken } from '../tokens/resolve.js';
 import type { ServerContext } from './context.js';
 import { authenticate, readTokenRequest } from './token.js';
+import { basicChallenge } from '../client-auth/basic.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -14,7 +15,9 @@ const INACTIVE = { active: false } as const;
  */
 export async function introspectionEndpoint(request: TollgateRequest, context: ServerContext): Promise<TollgateResponse> {
   const { params } = readTokenRequest(request, context);
-  const { client } = await authenticate(request, params, context);
+  const { client, method } = await authenticate(request, params, context);
+  // RFC 7662 §2.1/§4: introspection is for authenticated callers; a bare client_id proves nothing.
+  if (method === 'none') throw new OAuthError('invalid_client', 'introspection requires client authentication', { headers: { 'WWW-Authenticate': basicChallenge(context.issuer) } });
   const token = params.get('token');
   if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
   const found = await resolveToken(token, params.get('token_type_hint'), context);

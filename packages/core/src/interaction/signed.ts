@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isCanonicalBase64url } from '../tokens/base64url.js';
 
 /**
  * Sign and open small JSON values (cookies, hidden form fields) with HMAC-SHA256.
@@ -24,12 +25,14 @@ export function createSigner(secrets: readonly (string | Uint8Array)[]): Signer 
       const dot = sealed.indexOf('.');
       if (dot <= 0) return undefined;
       const body = sealed.slice(0, dot);
-      const signature = Buffer.from(sealed.slice(dot + 1), 'base64url');
+      // Compare the signature as text: lenient base64url decoding would accept other spellings of it.
+      const signature = Buffer.from(sealed.slice(dot + 1), 'utf8');
       const valid = keys.some((key) => {
-        const expected = mac(key, purpose, body);
+        const expected = Buffer.from(mac(key, purpose, body).toString('base64url'), 'utf8');
         return expected.length === signature.length && timingSafeEqual(expected, signature);
       });
       if (!valid) return undefined;
+      if (!isCanonicalBase64url(body)) return undefined;
       try {
         const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { v: T; e: number };
         if (typeof parsed.e !== 'number' || parsed.e <= Math.floor(Date.now() / 1000)) return undefined;

@@ -3,6 +3,7 @@ import { refreshTokenFamily } from '../grants/refresh-token.js';
 import type { Store } from '../store/types.js';
 import type { KeySet } from './keys.js';
 import { sha256 } from './random.js';
+import { isCanonicalBase64url } from './base64url.js';
 
 /** A token this server issued and still knows, whatever its kind. */
 export type ResolvedToken =
@@ -23,6 +24,7 @@ const now = (): number => Math.floor(Date.now() / 1000);
  * `typ: at+jwt`, our `iss`, not expired. Returns `undefined` for anything else; never throws on bad input.
  */
 async function ownJwt(token: string, sources: TokenSources): Promise<ResolvedToken | undefined> {
+  if (!token.split('.').every(isCanonicalBase64url)) return undefined;
   try {
     const { payload, protectedHeader } = await compactVerify(token, (header) => {
       const key = typeof header.kid === 'string' ? sources.keys.get(header.kid) : undefined;

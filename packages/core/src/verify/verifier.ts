@@ -5,6 +5,7 @@ import { consoleLogger, type TollgateLogger } from '../events.js';
 import type { AccessTokenRecord, Store } from '../store/types.js';
 import { importKey, SIGNING_ALGORITHMS, type Jwks, type KeyEntry, type KeyInput, type KeySet, type SigningAlgorithm } from '../tokens/keys.js';
 import { sha256 } from '../tokens/random.js';
+import { isCanonicalBase64url } from '../tokens/base64url.js';
 import type { AccessTokenClaims } from './claims.js';
 import { DEFAULT_MAX_TOKEN_LENGTH } from './bearer.js';
 import { createRemoteJwks, type RemoteJwks } from './remote-jwks.js';
@@ -453,6 +454,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 
   const verifyJwt = async (token: string, parts: readonly string[]): Promise<AccessTokenClaims> => {
+    // One token, one spelling: a re-spelled signature must not pass as (or be cached as) another token.
+    if (!parts.every(isCanonicalBase64url)) throw invalid('JWS segments are not canonical base64url');
     const hash = sha256(token);
     const stale = source.refreshIfStale?.();
     if (stale !== undefined) await stale;

@@ -30,10 +30,10 @@ describe('sign-in, consent and error pages cannot be framed, cached or read cros
     expectPageHeaders(response);
   });
 
-  it('the 401 sign-in page after a wrong password', async () => {
+  it('the sign-in page after a wrong password', async () => {
     const browser = new Browser(server);
     const response = await browser.signIn(await browser.get(authorizeUrl(authParams('spa'))), 'alice', 'nope');
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(400);
     expectPageHeaders(response);
   });
 

@@ -52,6 +52,6 @@ describe('prompt', () => {
     const browser = await signedInBrowser(server);
     const page = await browser.get(authorizeUrl(authParams('first', { prompt: 'login' })));
     const response = await browser.signIn(page, 'alice', 'wrong');
-    expectSignInPage(response, 401);
+    expectSignInPage(response, 400);
   });
 });

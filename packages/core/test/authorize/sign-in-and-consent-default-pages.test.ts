@@ -83,11 +83,11 @@ describe('the default sign-in page', () => {
     expect(findCookie(response, 'tollgate_consent')).toBeUndefined();
   });
 
-  it('a wrong password → 401 sign-in page with an error message and no session cookie', async () => {
+  it('a wrong password → 400 sign-in page with an error message and no session cookie', async () => {
     const browser = new Browser(server);
     const page = await browser.get(authorizeUrl(authParams('spa')));
     const response = await browser.signIn(page, 'alice', 'wrong password');
-    expectSignInPage(response, 401);
+    expectSignInPage(response, 400);
     expect(response.body).toMatch(/role="alert"[^>]*>[^<]*not correct/);
     expect(response.body).toMatch(/name="username"[^>]*value="alice"/);
     expect(findCookie(response, 'tollgate_session')).toBeUndefined();
@@ -101,7 +101,7 @@ describe('the default sign-in page', () => {
   it('an unknown user gets the same answer as a wrong password', async () => {
     const browser = new Browser(server);
     const response = await browser.signIn(await browser.get(authorizeUrl(authParams('spa'))), 'mallory', 'whatever');
-    expectSignInPage(response, 401);
+    expectSignInPage(response, 400);
     expect(response.body).toMatch(/not correct/);
     expect(findCookie(response, 'tollgate_session')).toBeUndefined();
   });
@@ -118,7 +118,7 @@ describe('the default sign-in page', () => {
   it('the sign-in page escapes the username it echoes back', async () => {
     const browser = new Browser(server);
     const response = await browser.signIn(await browser.get(authorizeUrl(authParams('spa'))), '"><script>alert(1)</script>', 'x');
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(400);
     expect(response.body).not.toContain('<script>alert(1)</script>');
     expect(response.body).not.toContain('"><script');
   });
