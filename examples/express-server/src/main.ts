@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { createApp } from './app.js';
 import { demoClients } from './auth-server.js';
 import { storeFromEnv } from './store.js';
@@ -14,7 +14,15 @@ const { app, server } = createApp({
   // A PEM private key shared by every instance of this issuer.
   ...(process.env.TOLLGATE_SIGNING_KEY ? { keys: [{ key: process.env.TOLLGATE_SIGNING_KEY }] } : {}),
 });
-const http = createServer(app);
+// During shutdown every answer closes its connection, so keep-alive clients cannot hold the process open.
+let shuttingDown = false;
+const inFlight = new Set<ServerResponse>();
+const http = createServer((req, res) => {
+  if (shuttingDown) res.setHeader('Connection', 'close');
+  inFlight.add(res);
+  res.once('close', () => inFlight.delete(res));
+  app(req, res);
+});
 
 http.listen(port, '127.0.0.1', () => {
   const clients = demoClients(issuer)
@@ -32,13 +40,16 @@ Sign in with the demo web client: ${issuer}/client
 Metadata: ${issuer}/.well-known/oauth-authorization-server`);
 });
 
-// Graceful shutdown: stop accepting, finish requests in flight, close the store.
+// Graceful shutdown: stop accepting, finish requests in flight (their connections then close), close the store.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
+    shuttingDown = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    const reaper = setInterval(() => http.closeIdleConnections(), 100);
     http.close(() => {
+      clearInterval(reaper);
       void server.close().then(() => process.exit(0));
     });
-    http.closeIdleConnections();
     setTimeout(() => process.exit(1), 10_000).unref();
   });
 }

@@ -1,4 +1,5 @@
-import { scryptSync, timingSafeEqual, randomBytes } from 'node:crypto';
+import { scrypt, scryptSync, timingSafeEqual, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { AuthenticatedUser } from '@tollgate/core';
 
 /** Demo users. A real app keeps these in its database, with passwords hashed by a slow KDF as here. */
@@ -16,7 +17,10 @@ interface StoredUser {
   hash: Buffer;
 }
 
-const hashPassword = (password: string, salt: Buffer): Buffer => scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
+const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
+const hashPassword = (password: string, salt: Buffer): Buffer => scryptSync(password, salt, 32, SCRYPT);
+// At sign-in the hash runs on libuv's thread pool, so a slow KDF never blocks the event loop.
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number, options: typeof SCRYPT) => Promise<Buffer>;
 
 const users = new Map<string, StoredUser>(
   DEMO_USERS.map(({ password, ...user }) => {
@@ -30,7 +34,7 @@ const dummyHash = hashPassword('not-a-password', dummySalt);
 /** Check a username and password; unknown users cost the same time as known ones. */
 export async function checkPassword(username: string, password: string): Promise<AuthenticatedUser | undefined> {
   const user = users.get(username);
-  const actual = hashPassword(password, user?.salt ?? dummySalt);
+  const actual = await scryptAsync(password, user?.salt ?? dummySalt, 32, SCRYPT);
   const ok = timingSafeEqual(actual, user?.hash ?? dummyHash) && user !== undefined;
   return ok ? { subject: user.subject, claims: { name: user.name } } : undefined;
 }

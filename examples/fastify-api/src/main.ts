@@ -16,10 +16,15 @@ Call it with a token from the issuer:
   TOKEN=$(curl -s -u demo-service:demo-service-secret -d grant_type=client_credentials -d scope=orders:read ${issuer}/oauth/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
   curl -H "Authorization: Bearer $TOKEN" ${address}/orders`);
 
-// Graceful shutdown: stop accepting, finish requests in flight.
+// Graceful shutdown: stop accepting, finish requests in flight, then drop idle keep-alive connections so a
+// client holding one cannot keep the process alive until Fastify's keep-alive timeout.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     setTimeout(() => process.exit(1), 10_000).unref();
-    void app.close().then(() => process.exit(0));
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+    void app.close().then(() => {
+      clearInterval(reaper);
+      process.exit(0);
+    });
   });
 }

@@ -2,7 +2,10 @@ import type { AccessTokenRecord, CodeRecord, ConsumeCodeResult, RefreshTokenReco
 
 /** Options for {@link memoryStore}. */
 export interface MemoryStoreOptions {
-  /** How often expired entries are swept, in milliseconds. Default 30 000. The timer never keeps the process alive. */
+  /**
+   * How often a slice of the expiry sweep runs, in milliseconds (each slice stops after ~10 ms and the next resumes
+   * where it stopped). Default 1000. The timer never keeps the process alive.
+   */
   sweepIntervalMs?: number;
   /** Clock in seconds since the epoch (tests). */
   now?: () => number;
@@ -59,21 +62,59 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { sweep()
     return entry;
   };
 
-  const sweep = (): void => {
+  // One pass over every map, yielding after each entry so a timer tick can stop after a few milliseconds:
+  // with a million live tokens a full pass would otherwise block the event loop for hundreds of milliseconds.
+  function* sweepSteps(): Generator<void> {
     const t = now();
-    for (const [key, entry] of codes) if (entry.record.expiresAt <= t) codes.delete(key);
-    for (const [key, record] of refresh) if (record.expiresAt <= t || record.familyExpiresAt <= t) refresh.delete(key);
+    for (const [key, entry] of codes) {
+      if (entry.record.expiresAt <= t) codes.delete(key);
+      yield;
+    }
+    for (const [key, record] of refresh) {
+      if (record.expiresAt <= t || record.familyExpiresAt <= t) refresh.delete(key);
+      yield;
+    }
     for (const [key, entry] of families) {
       for (const [jti, exp] of entry.accessTokens) if (exp <= t) entry.accessTokens.delete(jti);
       for (const hash of entry.refreshHashes) if (!refresh.has(hash)) entry.refreshHashes.delete(hash);
-      if (entry.expiresAt <= t) families.delete(key);
+      // A family is kept while it has live tokens, or until its end when revoked (late access tokens die at once).
+      const empty = entry.revokedAt === undefined && entry.refreshHashes.size === 0 && entry.accessTokens.size === 0;
+      if (entry.expiresAt <= t || empty) families.delete(key);
+      yield;
     }
-    for (const [key, exp] of revokedJtis) if (exp <= t) revokedJtis.delete(key);
-    for (const [key, record] of accessTokens) if (record.expiresAt <= t) accessTokens.delete(key);
-    for (const [key, entry] of counters) if (entry.expiresAt <= t) counters.delete(key);
+    for (const [key, exp] of revokedJtis) {
+      if (exp <= t) revokedJtis.delete(key);
+      yield;
+    }
+    for (const [key, record] of accessTokens) {
+      if (record.expiresAt <= t) accessTokens.delete(key);
+      yield;
+    }
+    for (const [key, entry] of counters) {
+      if (entry.expiresAt <= t) counters.delete(key);
+      yield;
+    }
+  }
+
+  /** Remove every expired entry now, in one pass. */
+  const sweep = (): void => {
+    for (const _ of sweepSteps());
   };
 
-  const timer = setInterval(sweep, options.sweepIntervalMs ?? 30_000);
+  // In the background: a time-boxed slice of a pass each tick, resumed where the last one stopped.
+  let pass: Generator<void> | undefined;
+  const tick = (): void => {
+    const deadline = performance.now() + 10;
+    pass ??= sweepSteps();
+    for (let step = 1; ; step += 1) {
+      if (pass.next().done) {
+        pass = undefined;
+        return;
+      }
+      if (step % 512 === 0 && performance.now() > deadline) return;
+    }
+  };
+  const timer = setInterval(tick, options.sweepIntervalMs ?? 1000);
   timer.unref();
 
   const revokeFamilyNow = (id: string, expiresAt: number): void => {

@@ -57,8 +57,16 @@ export interface KeySet {
   all(): readonly KeyEntry[];
   /** The public JWKS. */
   jwks(): Jwks;
-  /** Make `input` the active signer; the previous keys stay for verification. Returns the new entry. */
+  /** Make `input` the active signer at once; the previous keys stay for verification. Returns the new entry. */
   rotate(input: KeyInput): KeyEntry;
+  /**
+   * Publish a key in the JWKS without signing with it yet: the first half of a staged rotation. Once every
+   * resource server has had time to refetch the JWKS (longer than their refetch cooldown), `activate()` it, so
+   * no verifier ever sees a token signed by a key it cannot know yet.
+   */
+  add(input: KeyInput): KeyEntry;
+  /** Make a key already in the set (with a private part) the active signer. */
+  activate(kid: string): KeyEntry;
   /** Drop a key that is no longer needed for verification. The active key cannot be removed. */
   remove(kid: string): boolean;
   /** Called on every change; returns an unsubscribe function. */
@@ -177,6 +185,21 @@ export function createKeySet(inputs: readonly KeyInput[], where = 'keys'): KeySe
       if (byKid.has(entry.kid)) throw new TypeError(`${where}.rotate(): kid "${entry.kid}" is already in the set`);
       active = entry;
       entries = [entry, ...entries];
+      changed();
+      return entry;
+    },
+    add(input) {
+      const entry = importKey(input, `${where}.add()`);
+      if (byKid.has(entry.kid)) throw new TypeError(`${where}.add(): kid "${entry.kid}" is already in the set`);
+      entries = [...entries, entry];
+      changed();
+      return entry;
+    },
+    activate(kid) {
+      const entry = byKid.get(kid);
+      if (!entry?.privateKey) throw new TypeError(`${where}.activate(): no private key with kid "${kid}" in the set`);
+      active = entry;
+      entries = [entry, ...entries.filter((other) => other !== entry)];
       changed();
       return entry;
     },
