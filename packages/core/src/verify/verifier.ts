@@ -31,6 +31,15 @@ export interface JwksInput {
   readonly keys: readonly JsonWebKey[];
 }
 
+/** Freeze a JSON value and everything in it (claims from a verified payload: plain objects and arrays). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** Options of {@link createVerifier}. Validated once; the object is never modified. */
 export interface VerifierOptions {
   /** Expected `iss`, compared exactly. Required unless `server` is given (then defaults to `server.issuer`). */
@@ -463,7 +472,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const cached = cache.get(hash, seconds());
     if (cached !== undefined) {
       await ensureNotRevoked(revocation, cached.jti);
-      return structuredClone(cached);
+      // Cached claims are deep-frozen; a shallow copy lets callers add to theirs without touching the cache.
+      return { ...cached };
     }
 
     // Header checks that need no key: never let the token choose the algorithm or the key.
@@ -491,10 +501,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (code === 'ERR_JWT_EXPIRED') throw invalid(code, 'the access token expired', error);
       throw invalid(typeof code === 'string' ? code : 'verification failed', undefined, error);
     }
-    const claims = checkClaims(payload, seconds(), tolerance);
+    const claims = deepFreeze(checkClaims(payload, seconds(), tolerance));
     await ensureNotRevoked(revocation, claims.jti);
     cache.set(hash, claims, claims.exp, generation);
-    return structuredClone(claims);
+    return { ...claims };
   };
 
   return {

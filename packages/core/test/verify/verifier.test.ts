@@ -248,6 +248,17 @@ describe('verified-token cache', () => {
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1', scope: 'orders:read profile' });
   });
 
+  it('cache-poisoning: nested claims of a result are frozen, so the cached token cannot be changed through them', async () => {
+    const verifier = createVerifier(base);
+    const token = await sign(entry, { ...claims(), roles: ['reader'], org: { id: 'o1' } });
+    const first = await verifier.verify(token);
+    expect(() => (first.roles as string[]).push('admin')).toThrow(TypeError);
+    expect(() => {
+      (first.org as { id: string }).id = 'o2';
+    }).toThrow(TypeError);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ roles: ['reader'], org: { id: 'o1' } });
+  });
+
   it('refuses a revoked jti even when the token is cached', async () => {
     const store = memoryStore();
     const verifier = createVerifier({ ...base, checkRevocation: { store } });
