@@ -146,7 +146,8 @@ async function run(request: TollgateRequest, verifier: Verifier, rule: CompiledS
   }
   if (auth === null || typeof auth !== 'object') throw new TypeError('verifier resolved without claims');
   const scopes = parseScope(typeof auth.scope === 'string' ? auth.scope : undefined);
-  const verdict = await rule.check(auth, scopes);
+  const checked = rule.check(auth, scopes);
+  const verdict = checked instanceof Promise ? await checked : checked;
   if (!verdict.ok) return { ok: false, response: challengeResponse(verdict.error, { ...config.challenge, scope: verdict.scope }), error: verdict.error };
   // RFC 6750 §2.3: responses to URI-query-authenticated requests must not be stored by shared caches.
   const headers = extracted.method === 'query' ? QUERY_HEADERS : NO_HEADERS;

@@ -17,13 +17,16 @@ export interface ScopeRule {
   claims?: (claims: TollgateAuth) => boolean | Promise<boolean>;
 }
 
+const PASSED: ScopeCheck = Object.freeze({ ok: true });
+
 /** Outcome of a rule check. */
 export type ScopeCheck = { ok: true } | { ok: false; error: OAuthError; scope: readonly string[] };
 
 /** A validated rule, ready to check claims. */
 export interface CompiledScopeRule {
   readonly rule: Readonly<ScopeRule>;
-  check(claims: TollgateAuth, granted: readonly string[]): Promise<ScopeCheck>;
+  /** Synchronous unless the rule has a `claims` predicate (which may be async). */
+  check(claims: TollgateAuth, granted: readonly string[]): ScopeCheck | Promise<ScopeCheck>;
 }
 
 /** RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`. */
@@ -70,12 +73,12 @@ export function compileScopeRule(rule: ScopeRule = {}, where = 'rule'): Compiled
   Object.freeze(frozen);
   return {
     rule: frozen,
-    async check(claims, granted) {
+    check(claims, granted) {
       if (scopes && !hasAllScopes(granted, scopes)) return insufficient('the access token lacks a required scope', scopes);
       if (anyScopes && !hasAnyScope(granted, anyScopes)) return insufficient('the access token needs one of the listed scopes', anyScopes);
+      if (!predicate) return PASSED;
       // Fail closed: only a literal `true` passes; a throw propagates and becomes a 500 refusal.
-      if (predicate && (await predicate(claims)) !== true) return insufficient('the access token does not grant access to this resource', []);
-      return { ok: true };
+      return (async () => ((await predicate(claims)) === true ? PASSED : insufficient('the access token does not grant access to this resource', [])))();
     },
   };
 }

@@ -471,7 +471,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const generation = cache.generation;
     const cached = cache.get(hash, seconds());
     if (cached !== undefined) {
-      await ensureNotRevoked(revocation, cached.jti);
+      // The hot path: no promise at all unless a revocation list has to be asked.
+      if (revocation !== undefined) await ensureNotRevoked(revocation, cached.jti);
       // Cached claims are deep-frozen; a shallow copy lets callers add to theirs without touching the cache.
       return { ...cached };
     }
