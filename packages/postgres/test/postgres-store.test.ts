@@ -117,7 +117,8 @@ describe.skipIf(skip)('postgresStore', () => {
         await holder.query(`SELECT 1 FROM "${schema}".counters WHERE key = 'held' FOR UPDATE`);
         const started = Date.now();
         await cleanupExpired(admin, { schema, batchSize: 10 });
-        expect(Date.now() - started).toBeLessThan(1000);
+        // Waiting for the lock would hang until the holder commits; any bound well short of that proves it skipped.
+        expect(Date.now() - started).toBeLessThan(5000);
         const { rows } = await admin.query<{ key: string }>(`SELECT key FROM "${schema}".counters WHERE key IN ('held', 'free')`);
         expect(rows.map((r) => r.key)).toEqual(['held']);
       } finally {
