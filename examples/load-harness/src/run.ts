@@ -63,8 +63,9 @@ const REQUEST_CAP = SECONDS * 20_000;
 /**
  * Memory is flat when the mean RSS of the last third of the measured window is within 15 % OR within 30 MiB of
  * the mean of its first third (fail only when both are exceeded: small heaps grow by a large percentage with a few
- * MiB of JIT code and allocator slack; large heaps by many MiB that are a small percentage). The server's heap
- * after a forced GC, at the end of the warm-up and at the end, is held to 25 % OR 25 MiB in the same way.
+ * MiB of JIT code and allocator slack; large heaps by many MiB that are a small percentage); the full run only.
+ * The server's heap after a forced GC, at the end of the warm-up and at the end, is held to 25 % OR 25 MiB in the
+ * same way, in every mode.
  */
 export const RSS_LIMIT = { percent: 15, mib: 30 } as const;
 export const HEAP_LIMIT = { percent: 25, mib: 25 } as const;
@@ -217,7 +218,10 @@ async function runConfiguration(adapter: Adapter, store: StoreKind): Promise<Con
     if (counters.loggedErrors > 0) failures.push(`${counters.loggedErrors} errors logged by Tollgate in the server`);
     if (!atEnd || !exitCounters) failures.push('the server did not report its counters (stats endpoint or exit line missing)');
     if (measured.length < 3) failures.push(`only ${measured.length} RSS samples after the warm-up`);
-    else if (growthPercent > RSS_LIMIT.percent && growth > RSS_LIMIT.mib * MiB) failures.push(`RSS grew ${round(growth / MiB)} MiB (${round(growthPercent)} %) from the first to the last third of the measured window`);
+    // RSS over the CI mode's few seconds mostly shows the allocator sizing itself (it differs between Node
+    // versions), so there it is reported, not judged; leaks are judged by the heap after a forced GC below.
+    // The full run (60 s after a 15 s warm-up) holds RSS flat as well.
+    else if (!CI_MODE && growthPercent > RSS_LIMIT.percent && growth > RSS_LIMIT.mib * MiB) failures.push(`RSS grew ${round(growth / MiB)} MiB (${round(growthPercent)} %) from the first to the last third of the measured window`);
     if (heapGrowth !== null && heapStart !== null && heapGrowth > HEAP_LIMIT.mib * MiB && (heapGrowth / heapStart) * 100 > HEAP_LIMIT.percent) {
       failures.push(`heap after GC grew ${round(heapGrowth / MiB)} MiB (${round((heapGrowth / heapStart) * 100)} %) from the end of the warm-up to the end`);
     }
