@@ -96,3 +96,31 @@ export function versions(): Record<string, string> {
   }
   return found;
 }
+
+/** What the targets run: the workspace packages and the Next example. */
+const CODE_PATHS = ['packages', 'examples/next-app'];
+
+function git(repoDir: string, ...args: string[]): string {
+  try {
+    return execFileSync('git', ['-C', repoDir, ...args], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The commit the workspace is at and the uncommitted changes to the code under test. */
+export function sourceState(repoDir: string): { commit: string; dirty: string[] } {
+  const dirty = git(repoDir, 'status', '--porcelain', '--', ...CODE_PATHS)
+    .split('\n')
+    .filter((line) => line.length > 0 && !/\/(dist|\.next|results|test-output)\//.test(line))
+    .map((line) => line.slice(3));
+  return { commit: git(repoDir, 'rev-parse', '--short', 'HEAD') || 'unknown', dirty };
+}
+
+/** Files of the code under test that differ between two commits. */
+export function changedBetween(repoDir: string, from: string, to: string): string[] {
+  if (from === to) return [];
+  return git(repoDir, 'diff', '--name-only', from, to, '--', ...CODE_PATHS)
+    .split('\n')
+    .filter((line) => line.length > 0);
+}

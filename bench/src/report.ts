@@ -113,6 +113,23 @@ function goalsTable(results: Results): string[] {
   return lines;
 }
 
+function sourceLines(results: Results): string[] {
+  const source = results.meta.source;
+  if (!source) return [];
+  const list = (files: string[]): string => `${files.slice(0, 8).join(', ')}${files.length > 8 ? ', …' : ''}`;
+  const describe = (state: { commit: string; dirty: string[] }): string =>
+    `commit ${state.commit}${state.dirty.length === 0 ? ', no uncommitted changes under packages/ or examples/next-app/' : ` with ${state.dirty.length} uncommitted change(s) under packages/ or examples/next-app/ (${list(state.dirty)})`}`;
+  let end = '';
+  if (source.end) {
+    const changed = [...new Set([...(source.changed ?? []), ...source.end.dirty.filter((file) => !source.start.dirty.includes(file))])];
+    const moved = source.end.commit !== source.start.commit ? ` (HEAD moved to ${source.end.commit}, with no change to the code under test)` : '';
+    end = changed.length === 0 && source.end.dirty.join('\n') === source.start.dirty.join('\n')
+      ? ` The code under test was unchanged at the end${moved}.`
+      : ` **At the end: ${describe(source.end)}; changed during the run: ${list(changed)}** — targets started later may run different code.`;
+  }
+  return ['## Code under test', '', `Packages and examples/next-app at the start: ${describe(source.start)}.${end}`, ''];
+}
+
 function profileSection(): string[] {
   const path = join(benchDir, 'results', 'profile-summary.md');
   if (!existsSync(path)) return [];
@@ -158,13 +175,14 @@ export function renderReport(results: Results, resultsPath: string): string {
     '- "server CPU" is the server process\'s CPU time over the measured wall time (100% = core 0 saturated). "other load" is CPU taken from cores 0 and 1 by processes outside the bench during the measured run; ⚠ marks more than 10% — those figures are depressed by other work on the machine.',
     '- Redis and PostgreSQL run unpinned on the same machine, so the store targets share the two cores with them.',
     '',
+    ...sourceLines(results),
     '## Exact command',
     '',
     '```sh',
     meta.mode === 'smoke' ? 'pnpm --filter @tollgate/bench bench:smoke' : 'pnpm bench',
     '```',
     '',
-    `which runs \`${meta.command}\` with ${Object.entries({ BENCH_RUNS: cfg.runs, BENCH_WARMUP: cfg.warmup, BENCH_DURATION: cfg.duration, BENCH_CONNECTIONS: cfg.connections, BENCH_GROWTH_CLIENTS: cfg.growthClients, BENCH_GROWTH_REFRESH: cfg.growthRefresh })
+    `(at the repository root; \`pnpm bench\` is \`pnpm --filter @tollgate/bench bench\`), which runs \`${meta.command.replace(/^.*→ /, '')}\` with ${Object.entries({ BENCH_RUNS: cfg.runs, BENCH_WARMUP: cfg.warmup, BENCH_DURATION: cfg.duration, BENCH_CONNECTIONS: cfg.connections, BENCH_GROWTH_CLIENTS: cfg.growthClients, BENCH_GROWTH_REFRESH: cfg.growthRefresh })
       .map(([key, value]) => `${key}=${value}`)
       .join(', ')}.`,
     '',

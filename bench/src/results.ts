@@ -59,6 +59,8 @@ export interface Results {
     machine: Machine;
     versions: Record<string, string>;
     pinning: { server: string; load: string };
+    /** Git state of the code under test at the start and the end of the run. */
+    source?: { start: { commit: string; dirty: string[] }; end?: { commit: string; dirty: string[] }; changed?: string[] };
   };
   targets: TargetRecord[];
   crypto: CryptoRecord[];

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { readConfig, type BenchConfig } from './config.js';
 import { busyBetween, coreTicks } from './cpu.js';
 import type { LoadJob, PhaseResult, RefreshChainRequest, StaticRequest } from './load.js';
-import { machine, versions } from './machine.js';
+import { changedBetween, machine, sourceState, versions } from './machine.js';
 import { preflight } from './preflight.js';
 import { CRYPTO_OPS, TARGETS, type Target } from './registry.js';
 import type { CryptoRecord, MemoryRecord, Results, RunRecord, TargetRecord } from './results.js';
@@ -355,6 +355,7 @@ async function main(): Promise<number> {
         machine: machine(),
         versions: versions(),
         pinning: { server: `taskset -c ${SERVER_CORE}`, load: `taskset -c ${LOAD_CORE}` },
+        source: { start: sourceState(repoDir) },
       },
       targets: records,
       crypto,
@@ -382,6 +383,11 @@ async function main(): Promise<number> {
       }
     }
     results.meta.finishedAt = new Date().toISOString();
+    if (results.meta.source) {
+      const end = sourceState(repoDir);
+      results.meta.source.end = end;
+      results.meta.source.changed = changedBetween(repoDir, results.meta.source.start.commit, end.commit);
+    }
     save(results);
 
     if (profiling) {
